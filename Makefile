@@ -1,0 +1,54 @@
+# Collaboration Evidence Workbench: the two commands a newcomer needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JOBS   ?= 2
+
+.PHONY: demo test lab setup evidence build validate bench lock clean
+
+## demo: set up (if needed), rebuild the synthetic demo evidence, build every brief; print the index path
+demo: $(STAMP)
+	$(BIN)/workbench demo-data
+	$(BIN)/workbench validate
+	$(BIN)/workbench build --jobs $(JOBS)
+
+## test: set up (if needed), then the whole test suite: unit, notebooks (nbval), executed templates
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## lab: open JupyterLab on the project, with `import workbench` working in its kernel
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=.
+
+## setup: create .venv and install the project with its pinned dependencies
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements/lock.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=23.2"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/lock.txt -e '.[test]'
+	@touch $(STAMP)
+
+evidence: $(STAMP)
+	$(BIN)/workbench demo-data
+
+build: $(STAMP)
+	$(BIN)/workbench build --jobs $(JOBS)
+
+validate: $(STAMP)
+	$(BIN)/workbench validate
+
+## bench: speed against peers (run on demand, never in CI)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/estimators.py
+
+## lock: re-resolve requirements/lock.txt from pyproject.toml in a scratch venv
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet -e '.[test]'
+	{ head -2 requirements/lock.txt; .lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^workbench'; } > requirements/lock.new
+	mv requirements/lock.new requirements/lock.txt && rm -rf .lock-venv
+
+clean:
+	rm -rf reports/briefs reports/notebooks reports/failed reports/index.html reports/manifest.json

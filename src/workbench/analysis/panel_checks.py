@@ -1,0 +1,69 @@
+"""Checks on a long panel and its specification, shared by the estimators.
+
+Each failure raises a SpecificationError that says what to change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import SpecificationError
+
+
+def require_columns(data: pd.DataFrame, **roles: str | None) -> None:
+    """Every named role (outcome=..., unit=...) must be a column of `data`."""
+    for role, column in roles.items():
+        if column is not None and column not in data.columns:
+            raise SpecificationError(
+                f"{role}='{column}' is not a column of the data; columns are: {', '.join(map(str, data.columns))}"
+            )
+
+
+def require_numeric(data: pd.DataFrame, column: str, role: str) -> np.ndarray:
+    """The column as floats, with no missing or non-numeric values."""
+    values = pd.to_numeric(data[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise SpecificationError(
+            f"{role} column '{column}' has {int(bad.sum())} missing or non-numeric values "
+            f"(first at row {int(np.flatnonzero(bad)[0])}); drop or impute them before fitting"
+        )
+    return values
+
+
+def require_unique_unit_time(data: pd.DataFrame, unit: str, time: str) -> None:
+    """One row per unit and period."""
+    dup = data.duplicated(subset=[unit, time])
+    if dup.any():
+        row = data.loc[dup].iloc[0]
+        raise SpecificationError(
+            f"more than one row for {unit}={row[unit]}, {time}={row[time]}; "
+            "the panel must have one row per unit and period"
+        )
+
+
+def require_binary(values: np.ndarray, column: str) -> np.ndarray:
+    """A 0/1 treatment indicator."""
+    if not np.isin(values, (0.0, 1.0)).all():
+        raise SpecificationError(f"treatment column '{column}' must hold only 0 and 1")
+    return values.astype(bool)
+
+
+def check_did_design(data: pd.DataFrame, unit: str, time: str, treated: np.ndarray) -> None:
+    """Treated units need an untreated pre-period, and there must be never-treated units."""
+    ever = pd.Series(treated, index=data.index).groupby(data[unit]).transform("max").to_numpy(bool)
+    if not ever.any():
+        raise SpecificationError("no unit is ever treated; check the treatment column")
+    if ever.all():
+        raise SpecificationError("every unit is treated at some point; a comparison group of never-treated units is needed")
+    first_period = data[time].min()
+    at_start = data.loc[treated & (data[time] == first_period), unit]
+    if len(at_start):
+        raise SpecificationError(
+            f"unit {at_start.iloc[0]} is treated in the first period ({first_period}), so it has no "
+            "pre-period; drop it or extend the panel back in time"
+        )
+    pre = data.loc[ever & ~treated, time]
+    if pre.empty:
+        raise SpecificationError("treated units have no untreated pre-period; extend the panel back in time")

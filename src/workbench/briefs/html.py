@@ -1,0 +1,61 @@
+"""Small, safe HTML building blocks shared by the brief and the index.
+
+Every string from data is escaped here; tables are rendered with captions and scoped headers
+(pandas' own HTML has `border="1"`, `<style scoped>` and no `scope`, which screen readers and
+the Nu checker dislike).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from html import escape
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Html:
+    """An HTML fragment that shows itself in Jupyter and in the exported brief."""
+
+    markup: str
+
+    def _repr_html_(self) -> str:
+        return self.markup
+
+    def __str__(self) -> str:
+        return self.markup
+
+
+def esc(value: object) -> str:
+    """Escape any value for HTML text or attribute context."""
+    return escape(str(value), quote=True)
+
+
+def table(frame: pd.DataFrame, caption: str, formats: dict[str, str] | None = None,
+          row_header: str | None = None, css_class: str = "data-table") -> str:
+    """An accessible table: caption, column headers with scope, an optional row-header column."""
+    formats = formats or {}
+    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
+    body = []
+    for _, row in frame.iterrows():
+        cells = []
+        for column in frame.columns:
+            value = row[column]
+            text = format(value, formats[column]) if column in formats and pd.notna(value) else (
+                "" if pd.isna(value) else str(value))
+            tag = "th scope=\"row\"" if column == row_header else "td"
+            cells.append(f"<{tag}>{esc(text)}</{tag.split()[0]}>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<table class="{css_class}"><caption>{esc(caption)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def definition_list(items: Iterable[tuple[str, str]]) -> str:
+    """A <dl> of (term, description) pairs, both escaped."""
+    return "<dl>" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items) + "</dl>"
+
+
+def bullet_list(items: Sequence[str]) -> str:
+    """A <ul> of escaped items."""
+    return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"

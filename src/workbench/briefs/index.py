@@ -1,0 +1,60 @@
+"""The index page: every brief, grouped by initiative, with its finding and estimate."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import workbench
+from workbench.briefs.html import esc
+from workbench.io import atomic_write_text
+
+
+def index_html(entries: Iterable[dict[str, Any]], failed: Iterable[dict[str, Any]] = ()) -> str:
+    """The index page as HTML. Each entry is a brief record plus `href` (relative to the index)."""
+    entries = sorted(entries, key=lambda e: (e["initiative_name"], e["indicator_name"]))
+    css = (files("workbench.briefs") / "static" / "brief.css").read_text(encoding="utf-8")
+    any_synthetic = any(e.get("synthetic") for e in entries)
+    parts = []
+    if any_synthetic:
+        parts.append('<div class="synthetic-banner" role="note" aria-label="Synthetic data"><strong>Synthetic '
+                     "data.</strong> Briefs marked synthetic are built from the workbench's generated demo "
+                     "panel: they demonstrate the method and are not evidence about the initiatives.</div>")
+    for initiative, group in pd.DataFrame(entries).groupby("initiative_name", sort=True) if entries else []:
+        rows = []
+        for e in group.to_dict("records"):
+            flag = " [synthetic data]" if e.get("synthetic") else ""
+            rows.append(
+                f'<tr><td><a href="{esc(e["href"])}">{esc(e["indicator_name"])}{esc(flag)}</a></td>'
+                f'<td>{esc(e["headline"])}</td>'
+                f'<td>{e["estimate"]:+.2f} ({e["ci_low"]:+.2f} to {e["ci_high"]:+.2f}) {esc(e["unit"])}</td></tr>')
+        parts.append(
+            f'<section><h2>{esc(initiative)}</h2><table class="brief-list"><caption>Briefs on {esc(initiative)}'
+            '</caption><thead><tr><th scope="col">Outcome</th><th scope="col">Finding</th>'
+            '<th scope="col">Estimate (95% CI)</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table></section>")
+    failed = list(failed)
+    if failed:
+        items = "".join(f"<li>{esc(f['job'])}: {esc(f['error'])}</li>" for f in failed)
+        parts.append(f'<section><h2>Briefs that failed to build</h2><ul>{items}</ul></section>')
+    if not entries and not failed:
+        parts.append("<p>No briefs have been built yet. Run <code>workbench build</code>.</p>")
+    return (
+        '<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Evidence briefs: Collaboration Evidence Workbench</title><style>{css}</style></head><body>"
+        '<a class="skip-link" href="#main">Skip to main content</a><main id="main">'
+        "<h1>Evidence briefs</h1><p>Comparative outcome analyses of place-based collaboration initiatives in "
+        "England: pilot areas against comparison areas over time.</p>" + "".join(parts)
+        + f'<footer class="provenance"><p>Built by workbench {esc(workbench.__version__)}.</p></footer>'
+        "</main></body></html>\n")
+
+
+def write_index(path: str | os.PathLike, entries: Iterable[dict[str, Any]],
+                failed: Iterable[dict[str, Any]] = ()) -> Path:
+    """Write the index page atomically."""
+    return atomic_write_text(path, index_html(entries, failed))

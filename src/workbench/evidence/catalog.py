@@ -1,0 +1,148 @@
+"""The evidence catalogue: `evidence/catalog.yaml` names every dataset once.
+
+A :class:`Catalog` maps dataset ids to :class:`DatasetEntry` records (path, format, schema,
+source, licence, vintage, synthetic). Code asks for data by id; only this package opens files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from workbench.errors import CatalogError
+
+CATALOG_RELATIVE = Path("evidence") / "catalog.yaml"
+REQUIRED_FIELDS = ("title", "path", "format", "synthetic", "licence", "source")
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    """One catalogued dataset: where it is, what it must look like, and where it came from."""
+
+    id: str
+    title: str
+    path: Path
+    format: str
+    synthetic: bool
+    licence: str
+    source: str
+    vintage: str = ""
+    notes: str = ""
+    schema: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def digest(self) -> str:
+        """SHA-256 of the file's bytes, the input digest recorded in every output."""
+        return file_digest(self.path)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All datasets of one evidence base, read from its catalogue file."""
+
+    path: Path
+    entries: dict[str, DatasetEntry]
+
+    @property
+    def root(self) -> Path:
+        """The folder the catalogue lives in; dataset paths are relative to it."""
+        return self.path.parent
+
+    @property
+    def project_root(self) -> Path:
+        """The project folder that holds `evidence/`."""
+        return self.root.parent
+
+    def __getitem__(self, dataset_id: str) -> DatasetEntry:
+        try:
+            return self.entries[dataset_id]
+        except KeyError:
+            known = ", ".join(sorted(self.entries))
+            raise CatalogError(
+                f"{self.path}: no dataset '{dataset_id}' in the catalogue (known: {known})"
+            ) from None
+
+    def __iter__(self):
+        return iter(self.entries.values())
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike) -> "Catalog":
+        """Read and check a catalogue file."""
+        path = Path(path).resolve()
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise CatalogError(f"{path}: catalogue file not found") from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f", line {mark.line + 1}" if mark else ""
+            raise CatalogError(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        if not isinstance(raw, dict) or not isinstance(raw.get("datasets"), dict):
+            raise CatalogError(f"{path}: expected a top-level 'datasets:' mapping")
+        entries = {ds_id: _entry(path, ds_id, spec) for ds_id, spec in raw["datasets"].items()}
+        return cls(path=path, entries=entries)
+
+
+def _entry(catalog_path: Path, ds_id: str, spec: Any) -> DatasetEntry:
+    if not isinstance(spec, dict):
+        raise CatalogError(f"{catalog_path}: dataset '{ds_id}' must be a mapping")
+    missing = [f for f in REQUIRED_FIELDS if f not in spec]
+    if missing:
+        raise CatalogError(f"{catalog_path}: dataset '{ds_id}' lacks {', '.join(missing)}")
+    known = set(REQUIRED_FIELDS) | {"vintage", "notes", "schema"}
+    return DatasetEntry(
+        id=ds_id,
+        title=str(spec["title"]),
+        path=(catalog_path.parent / spec["path"]).resolve(),
+        format=str(spec["format"]),
+        synthetic=bool(spec["synthetic"]),
+        licence=str(spec["licence"]),
+        source=" ".join(str(spec["source"]).split()),
+        vintage=str(spec.get("vintage", "")),
+        notes=" ".join(str(spec.get("notes", "")).split()),
+        schema=spec.get("schema") or {},
+        extra={k: v for k, v in spec.items() if k not in known},
+    )
+
+
+def find_catalog(start: str | os.PathLike | None = None) -> Path:
+    """Locate `evidence/catalog.yaml`.
+
+    Order: the WORKBENCH_CATALOG environment variable; then the current folder and its parents
+    (so notebooks run from `notebooks/...` find the project); then the source checkout this
+    package was installed from.
+    """
+    env = os.environ.get("WORKBENCH_CATALOG")
+    if env:
+        return Path(env).resolve()
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CATALOG_RELATIVE
+        if candidate.is_file():
+            return candidate
+    checkout = Path(__file__).resolve().parents[3] / CATALOG_RELATIVE
+    if checkout.is_file():
+        return checkout
+    raise CatalogError(
+        f"no {CATALOG_RELATIVE} in {here} or its parents; run from the project folder "
+        "or set WORKBENCH_CATALOG"
+    )
+
+
+def default_catalog() -> Catalog:
+    """The catalogue of the project the caller is working in."""
+    return Catalog.from_file(find_catalog())
+
+
+def file_digest(path: str | os.PathLike) -> str:
+    """SHA-256 hex digest of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -1,0 +1,98 @@
+"""Load catalogued datasets as validated DataFrames; the one place data files are opened."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from workbench.errors import CatalogError, DataValidationError
+from workbench.evidence.catalog import Catalog, DatasetEntry, default_catalog
+from workbench.evidence.registers import Initiative, memberships, read_initiatives
+from workbench.evidence.schema import read_text_table, validate_frame
+
+AREAS, INDICATORS, INITIATIVES = "areas", "indicators", "initiatives"
+
+
+def _catalog(catalog: Catalog | None) -> Catalog:
+    return catalog if catalog is not None else default_catalog()
+
+
+def load(dataset_id: str, catalog: Catalog | None = None) -> pd.DataFrame:
+    """Return the dataset `dataset_id` as a validated, typed DataFrame.
+
+    Former area codes (re-codes such as Gateshead E08000020 -> E08000037) are read as aliases of
+    the current code. The frame's ``attrs`` carry the dataset id, its digest and `synthetic`.
+    """
+    cat = _catalog(catalog)
+    entry = cat[dataset_id]
+    return _load_entry(cat, entry, entry.path)
+
+
+def validate_file(path: str | os.PathLike, dataset_id: str, catalog: Catalog | None = None) -> pd.DataFrame:
+    """Validate any file against a catalogued dataset's schema (for data not yet catalogued)."""
+    cat = _catalog(catalog)
+    return _load_entry(cat, cat[dataset_id], Path(path))
+
+
+def initiatives(catalog: Catalog | None = None) -> dict[str, Initiative]:
+    """The initiative register: id -> :class:`Initiative`, checked against the area register."""
+    cat = _catalog(catalog)
+    return read_initiatives(cat[INITIATIVES].path, set(area_aliases(cat)))
+
+
+def area_aliases(catalog: Catalog | None = None) -> dict[str, str]:
+    """Every accepted area code (current and former) -> its current code."""
+    areas = load(AREAS, catalog)
+    aliases = {code: code for code in areas["area_code"]}
+    for code, former in zip(areas["area_code"], areas["former_codes"]):
+        if isinstance(former, str):
+            aliases.update({old: code for old in former.split(";") if old})
+    return aliases
+
+
+def _load_entry(cat: Catalog, entry: DatasetEntry, path: Path) -> pd.DataFrame:
+    if entry.format == "initiatives-yaml":
+        frame = memberships(read_initiatives(path, set(area_aliases(cat))))
+    elif entry.format == "csv":
+        frame = _load_csv(cat, entry, path)
+    else:
+        raise CatalogError(f"{cat.path}: dataset '{entry.id}' has unknown format '{entry.format}'")
+    frame.attrs.update(dataset=entry.id, path=str(path), synthetic=entry.synthetic)
+    return frame
+
+
+def _load_csv(cat: Catalog, entry: DatasetEntry, path: Path) -> pd.DataFrame:
+    schema = entry.schema
+    if not schema:
+        raise CatalogError(f"{cat.path}: dataset '{entry.id}' has no schema")
+    text = read_text_table(path)
+    alias_cache: dict[str, dict[str, str]] = {}
+
+    def references(register: str) -> set[str]:
+        if register == AREAS:
+            alias_cache[register] = area_aliases(cat)
+            return set(alias_cache[register])
+        key = cat[register].schema.get("key", [None])[0]
+        if key is None:
+            raise CatalogError(f"{cat.path}: register '{register}' has no key to refer to")
+        return set(load(register, cat)[key])
+
+    multipliers = None
+    if schema.get("rate_check"):
+        source = schema["rate_check"].get("multiplier_from", INDICATORS)
+        table = load(source, cat)
+        multipliers = dict(zip(table["indicator"], table["multiplier"].astype(float)))
+    typed = validate_frame(text, schema, path, references, multipliers)
+    for column in (c["name"] for c in schema.get("columns", []) if c.get("references") == AREAS):
+        typed[column] = typed[column].map(alias_cache[AREAS])
+    key = schema.get("key")
+    if key and any(c.get("references") == AREAS for c in schema.get("columns", [])):
+        # a file may hold both the old and the new code of one area for the same key
+        dup = typed.duplicated(subset=key)
+        if dup.any():
+            pos = int(dup.to_numpy().nonzero()[0][0])
+            raise DataValidationError(path, "the same area appears under its former and current code",
+                                      row=pos + 2, column=key[0])
+    return typed

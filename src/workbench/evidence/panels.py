@@ -1,0 +1,130 @@
+"""Outcome panels for one initiative and one indicator: the analysis-ready view of the evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from workbench.errors import SpecificationError
+from workbench.evidence.catalog import Catalog, DatasetEntry, default_catalog
+from workbench.evidence.loading import AREAS, INDICATORS, initiatives, load
+from workbench.evidence.registers import Initiative
+
+DEFAULT_OUTCOMES = "outcomes_demo"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """An outcome indicator's metadata from the indicator register."""
+
+    id: str
+    name: str
+    measure: str
+    domain: str
+    unit: str
+    multiplier: float
+    better: str
+    real_world_series: str
+
+
+@dataclass(frozen=True)
+class OutcomePanel:
+    """One indicator for pilot and comparison areas over time, with where it came from.
+
+    `data` has one row per area and period: area_code, area_name, period, value, numerator,
+    denominator, pilot (the area is a member of the initiative), post (the period is on or after
+    the initiative's first post period) and treated (pilot and post).
+    """
+
+    data: pd.DataFrame
+    initiative: Initiative
+    indicator: Indicator
+    dataset: DatasetEntry
+    digest: str
+    comparison_rule: str
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the numbers are synthetic (the demo), never evidence about the world."""
+        return self.dataset.synthetic
+
+    @property
+    def pilot_areas(self) -> list[str]:
+        """Codes of the pilot (treated) areas in the panel."""
+        return sorted(self.data.loc[self.data["pilot"], "area_code"].unique())
+
+    @property
+    def comparison_areas(self) -> list[str]:
+        """Codes of the comparison areas in the panel."""
+        return sorted(self.data.loc[~self.data["pilot"], "area_code"].unique())
+
+
+def indicator(indicator_id: str, catalog: Catalog | None = None) -> Indicator:
+    """Look an indicator up in the indicator register."""
+    table = load(INDICATORS, catalog).set_index("indicator")
+    if indicator_id not in table.index:
+        raise SpecificationError(
+            f"unknown indicator '{indicator_id}'; the register has: {', '.join(table.index)}"
+        )
+    row = table.loc[indicator_id]
+    return Indicator(indicator_id, row["name"], row["measure"], row["domain"], row["unit"], float(row["multiplier"]),
+                     row["better"], row["real_world_series"])
+
+
+def outcome_panel(initiative_id: str, indicator_id: str, dataset: str = DEFAULT_OUTCOMES,
+                  catalog: Catalog | None = None) -> OutcomePanel:
+    """The panel for comparing an initiative's pilot areas with all eligible non-pilot areas.
+
+    Comparison areas are every authority in the area register that is not a member of the
+    initiative. The choice is recorded in `comparison_rule`.
+    """
+    catalog = catalog if catalog is not None else default_catalog()
+    registry = initiatives(catalog)
+    if initiative_id not in registry:
+        raise SpecificationError(
+            f"unknown initiative '{initiative_id}'; the register has: {', '.join(registry)}"
+        )
+    ini = registry[initiative_id]
+    meta = indicator(indicator_id, catalog)
+    outcomes = load(dataset, catalog)
+    rows = outcomes[outcomes["indicator"] == indicator_id]
+    if rows.empty:
+        raise SpecificationError(f"dataset '{dataset}' has no rows for indicator '{indicator_id}'")
+    names = load(AREAS, catalog).set_index("area_code")["name"]
+    data = rows.drop(columns="indicator").copy()
+    data.insert(1, "area_name", data["area_code"].map(names))
+    data["period"] = data["period"].astype("int64")
+    data["pilot"] = data["area_code"].isin(ini.member_areas)
+    data["post"] = data["period"] >= ini.first_post_period
+    data["treated"] = (data["pilot"] & data["post"]).astype("int64")
+    data = data.sort_values(["area_code", "period"], ignore_index=True)
+    n_comparison = data.loc[~data["pilot"], "area_code"].nunique()
+    rule = (f"all {n_comparison} upper-tier authorities in the area register that are not members "
+            f"of {ini.name}")
+    entry = catalog[dataset]
+    return OutcomePanel(data, ini, meta, entry, entry.digest(), rule)
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Areas of a panel that also belong to another initiative (a threat to attribution)."""
+
+    initiative: str
+    first_post_period: int
+    pilot_areas: tuple[str, ...]
+    comparison_areas: tuple[str, ...]
+
+
+def overlaps(panel: OutcomePanel, catalog: Catalog | None = None) -> list[Overlap]:
+    """Other initiatives whose members sit among this panel's pilot or comparison areas."""
+    out = []
+    pilots, comparisons = set(panel.pilot_areas), set(panel.comparison_areas)
+    for other in initiatives(catalog).values():
+        if other.id == panel.initiative.id:
+            continue
+        members = set(other.member_areas)
+        if members & (pilots | comparisons):
+            out.append(Overlap(other.name, other.first_post_period,
+                               tuple(sorted(members & pilots)), tuple(sorted(members & comparisons))))
+    return out
