@@ -38,10 +38,10 @@ def table(frame: pd.DataFrame, caption: str, formats: dict[str, str] | None = No
     formats = formats or {}
     head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
     body = []
-    for _, row in frame.iterrows():
+    for i in range(len(frame)):
         cells = []
         for column in frame.columns:
-            value = row[column]
+            value = frame[column].iloc[i]
             text = format(value, formats[column]) if column in formats and pd.notna(value) else (
                 "" if pd.isna(value) else str(value))
             tag = "th scope=\"row\"" if column == row_header else "td"

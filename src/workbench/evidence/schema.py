@@ -58,10 +58,8 @@ def validate_frame(
     columns = schema.get("columns") or []
     missing = [c["name"] for c in columns if c["name"] not in frame.columns]
     if missing:
-        raise DataValidationError(
-            path, f"missing column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}",
-            row=HEADER_ROW,
-        )
+        also = f" (also missing: {', '.join(missing[1:])})" if len(missing) > 1 else ""
+        raise DataValidationError(path, f"missing column{also}", row=HEADER_ROW, column=missing[0])
     typed = frame.copy()
     for spec in columns:
         typed[spec["name"]] = _check_column(frame[spec["name"]], spec, path, references)

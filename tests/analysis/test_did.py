@@ -1,0 +1,100 @@
+"""Difference-in-differences against known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.known_truth import did_panel
+from workbench import analysis
+from workbench.analysis import TIDY_COLUMNS
+from workbench.errors import SpecificationError
+
+SPEC = dict(outcome="y", unit="unit", time="year", treatment="post")
+
+
+def test_noiseless_panel_recovers_the_planted_effect_exactly():
+    r = analysis.fit("did", did_panel(noise=0.0, effect=2.5), **SPEC)
+    assert r.main.estimate == pytest.approx(2.5, abs=1e-9)
+
+
+def test_balanced_single_start_equals_the_two_by_two_difference_of_means():
+    # With one start date in a balanced panel, TWFE is exactly the 2x2 DiD of group-period means.
+    df = did_panel(noise=1.5, rho=0.4, seed=3)
+    ever = df.groupby("unit")["post"].transform("max").astype(bool)
+    late = df["year"] >= 2005
+    m = df.groupby([ever, late])["y"].mean()
+    two_by_two = (m[True, True] - m[True, False]) - (m[False, True] - m[False, False])
+    assert analysis.fit("did", df, **SPEC).main.estimate == pytest.approx(two_by_two, abs=1e-10)
+
+
+def test_standard_error_matches_the_cluster_sandwich_by_hand():
+    df = did_panel(n_units=30, n_treated=8, noise=1.0, seed=11)
+    r = analysis.fit("did", df, **SPEC)
+    units = pd.Categorical(df["unit"])
+    X = np.column_stack([df["post"], np.ones(len(df)),
+                         pd.get_dummies(units, drop_first=True, dtype=float),
+                         pd.get_dummies(df["year"], drop_first=True, dtype=float)]).astype(float)
+    y = df["y"].to_numpy()
+    bread = np.linalg.inv(X.T @ X)
+    u = y - X @ (bread @ X.T @ y)
+    meat = sum(np.outer(X[g].T @ u[g], X[g].T @ u[g]) for g in
+               (units.codes == k for k in range(len(units.categories))))
+    n, k, g = X.shape[0], X.shape[1], len(units.categories)
+    v = bread @ meat @ bread * (g / (g - 1)) * ((n - 1) / (n - k))
+    assert r.main.std_error == pytest.approx(np.sqrt(v[0, 0]), rel=1e-10)
+
+
+def test_intervals_cover_the_truth_at_about_the_nominal_rate():
+    hits = 0
+    reps = 200
+    for seed in range(reps):
+        r = analysis.fit("did", did_panel(n_units=40, n_treated=10, rho=0.5, seed=seed, effect=1.0), **SPEC)
+        hits += r.main.ci_low <= 1.0 <= r.main.ci_high
+    assert 0.90 <= hits / reps <= 0.99, f"coverage {hits / reps:.3f}"
+
+
+def test_null_effect_is_not_found_where_there_is_none():
+    r = analysis.fit("did", did_panel(effect=0.0, noise=0.2, seed=5), **SPEC)
+    assert r.main.ci_low < 0 < r.main.ci_high
+
+
+def test_diverging_pre_trends_show_in_the_diagnostics():
+    flat = analysis.fit("did", did_panel(noise=0.0, seed=1), **SPEC)
+    diverging = analysis.fit("did", did_panel(noise=0.0, trend_gap=0.5, seed=1), **SPEC)
+    assert flat.diagnostics["pre_period_trend_gap"] == pytest.approx(0.0, abs=1e-9)
+    assert diverging.diagnostics["pre_period_trend_gap"] == pytest.approx(0.5, abs=1e-9)
+
+
+def test_result_views_are_consistent():
+    r = analysis.fit("did", did_panel(seed=2), **SPEC)
+    tidy = r.tidy()
+    assert list(tidy.columns) == TIDY_COLUMNS
+    assert tidy.loc[0, "estimate"] == r.main.estimate
+    d = r.to_dict()
+    assert d["estimates"][0]["estimate"] == r.main.estimate
+    assert d["sample"]["n_treated_units"] == 15 and d["sample"]["first_post_period"] == 2005
+    assert "treated" in r.summary() and f"{r.main.estimate:.4g}" in r.summary()
+    plot = r.plot_data()
+    assert set(plot["period"]) == set(range(2000, 2010))
+    assert (plot["n_pilot"] == 15).all() and (plot["n_comparison"] == 45).all()
+
+
+def test_registry_lists_did_and_rejects_unknown_designs():
+    assert "did" in set(analysis.designs()["design"])
+    with pytest.raises(SpecificationError, match="unknown design 'nope'; available: .*did"):
+        analysis.fit("nope", did_panel(), **SPEC)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: d.drop(columns="y"), "outcome='y' is not a column"),
+    (lambda d: d.assign(post=d["post"] * 2), "must hold only 0 and 1"),
+    (lambda d: d.assign(post=np.where(d["unit"] == "u000", 1, d["post"])), "treated in the first period"),
+    (lambda d: d.assign(post=0), "no unit is ever treated"),
+    (lambda d: pd.concat([d, d.iloc[:1]]), "more than one row for unit=u000"),
+    (lambda d: d.assign(y=d["y"].where(d.index != 3)), "missing or non-numeric"),
+])
+def test_specification_errors_say_what_to_change(change, message):
+    with pytest.raises(SpecificationError, match=message):
+        analysis.fit("did", change(did_panel()), **SPEC)
