@@ -27,3 +27,4 @@ def shared_reference() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"shared reference folder not found at {SHARED} (present in CI beside the checkout)")
     return SHARED
+from tests.build_fixture import built  # noqa: E402,F401  (a real build, shared by batch and brief tests)

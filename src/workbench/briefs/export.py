@@ -26,10 +26,15 @@ TEMPLATE_NAME = "workbench_brief"
 HIDDEN_TAG = "brief-hidden"  # cells for the researcher, kept out of the page
 
 
-class DropBriefRecords(Preprocessor):
-    """Remove the machine-readable brief record and stderr streams from the outputs."""
+class CleanBriefCells(Preprocessor):
+    """Drop the brief record and stderr from outputs; number cells so the page is reproducible.
+
+    Papermill gives its injected-parameters cell a random id, which the template writes as an
+    anchor; renumbering makes the same notebook give the same bytes.
+    """
 
     def preprocess_cell(self, cell, resources, index):
+        cell["id"] = f"cell-{index}"
         if cell.get("cell_type") == "code":
             cell.outputs = [o for o in cell.get("outputs", [])
                             if RECORD_MIME not in o.get("data", {}) and o.get("name") != "stderr"]
@@ -53,8 +58,9 @@ def _exporter() -> HTMLExporter:
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
-    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={HIDDEN_TAG}, enabled=True))
-    exporter.register_preprocessor(DropBriefRecords(), enabled=True)
+    exporter.register_preprocessor(TagRemovePreprocessor(
+        remove_cell_tags={HIDDEN_TAG, "parameters", "injected-parameters"}, enabled=True))
+    exporter.register_preprocessor(CleanBriefCells(), enabled=True)
     return exporter
 
 

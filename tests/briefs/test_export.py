@@ -1,0 +1,76 @@
+"""The exported HTML brief: self-contained, accessible, honest about synthetic data, with provenance."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+BRIEF = "reports/briefs/whole_place_community_budgets/neet_rate.html"
+
+
+@pytest.fixture(scope="module")
+def page(built):
+    return (built["dirs"][0] / BRIEF).read_text()
+
+
+class Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def tags(page):
+    parser = Tags()
+    parser.feed(page)
+    return parser.tags
+
+
+def test_nothing_is_loaded_from_the_network_and_no_code_is_shown(page):
+    assert not re.search(r"""(src|href)=["']https?:""", page)
+    assert "<script" not in page and "<link" not in page
+    assert "outcome_panel(" not in page and "In&nbsp;[" not in page
+
+
+def test_page_is_a_complete_accessible_document(page):
+    found = tags(page)
+    assert page.startswith("<!DOCTYPE html>")
+    assert ("html", {"lang": "en-GB"}) in found
+    assert any(t == "main" and a.get("id") == "main" for t, a in found)
+    assert any(t == "a" and a.get("href") == "#main" for t, a in found)
+    assert [t for t, _ in found].count("h1") == 1
+    images = [a for t, a in found if t == "img"]
+    assert images and all(len(a.get("alt", "")) > 40 for a in images)
+    assert all(a.get("scope") in ("col", "row") for t, a in found if t == "th")
+
+
+def test_synthetic_data_is_declared_in_banner_title_chart_and_alt_text(page):
+    assert 'class="synthetic-banner"' in page
+    assert re.search(r"<title>\[SYNTHETIC DATA\]", page)
+    alt = next(a["alt"] for t, a in tags(page) if t == "img")
+    assert "synthetic data" in alt
+    assert "pilot and comparison areas (synthetic data)" in page
+
+
+def test_headline_states_the_finding_with_its_interval_in_words_and_numbers(page):
+    h1 = re.search(r"<h1>(.*?)</h1>", page).group(1)
+    assert "NEET rate among 16-17 year olds" in h1 and "lower" in h1
+    assert re.search(r"95% confidence interval -\d+\.\d\d to -\d+\.\d\d", page)
+
+
+def test_chart_has_its_data_as_a_table_and_a_csv(page):
+    assert "<caption>" in page and "Data for this chart" in page
+    assert re.search(r'<a download="whole_place_community_budgets_neet_rate.csv" href="data:text/csv;base64,', page)
+    assert "<th scope=\"row\">2004</th>" in page
+
+
+def test_footer_records_parameters_input_digest_and_version(page, built):
+    footer = page[page.index('class="provenance"'):]
+    digest = next(j for j in built["manifests"][0]["jobs"] if j["status"] == "built")["input_digest"]
+    assert f"sha256 {digest}" in footer
+    assert "initiative = whole_place_community_budgets" in footer and "indicator = neet_rate" in footer
+    assert "Workbench version" in footer
