@@ -98,3 +98,17 @@ def test_registry_lists_did_and_rejects_unknown_designs():
 def test_specification_errors_say_what_to_change(change, message):
     with pytest.raises(SpecificationError, match=message):
         analysis.fit("did", change(did_panel()), **SPEC)
+
+
+def test_estimate_and_clustered_error_equal_pyfixest_on_the_demo_panel(catalog):
+    # pyfixest is a test-only peer; with its small-sample factor counting every fixed effect
+    # (k_fixef="full") it uses our convention, and must agree to machine precision.
+    pf = pytest.importorskip("pyfixest")
+    from workbench import evidence
+
+    panel = evidence.outcome_panel("total_place", "emergency_admissions", catalog=catalog)
+    ours = analysis.fit("did", panel.data, outcome="value", unit="area_code", time="period", treatment="treated")
+    peer = pf.feols("value ~ treated | area_code + period", data=panel.data, vcov={"CRV1": "area_code"},
+                    ssc=pf.ssc(k_adj=True, k_fixef="full", G_adj=True))
+    assert ours.main.estimate == pytest.approx(peer.coef()["treated"], abs=1e-6)
+    assert ours.main.std_error == pytest.approx(peer.se()["treated"], abs=1e-6)

@@ -177,7 +177,7 @@ class OutcomeBrief:
             "domain": self.panel.indicator.domain,
             "synthetic": self.panel.synthetic,
             "estimate": e.estimate, "ci_low": e.ci_low, "ci_high": e.ci_high, "p_value": e.p_value,
-            "unit": self.panel.indicator.unit,
+            "unit": text.unit_phrase(self.panel.indicator),
             "design": self.result.design,
             "parameters": self.parameters,
             "input_digest": self.panel.digest,
