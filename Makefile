@@ -19,7 +19,7 @@ test: $(STAMP)
 
 ## lab: open JupyterLab on the project, with `import workbench` working in its kernel
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=.
+	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## setup: create .venv and install the project with its pinned dependencies
 setup: $(STAMP)

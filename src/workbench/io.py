@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
@@ -28,3 +32,14 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     """Write UTF-8 text atomically (see :func:`atomic_write_bytes`)."""
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def read_yaml(path: str | os.PathLike, fail: Callable[[str, int | None], Exception]) -> Any:
+    """Parse a YAML file; a missing file or bad YAML raises ``fail(problem, line)`` (line 1-based)."""
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise fail("file not found", None) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise fail(f"not valid YAML ({getattr(exc, 'problem', exc)})", mark.line + 1 if mark else None) from None

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from workbench.errors import ConfigError
+from workbench.io import read_yaml
 
 DEFAULT_CONFIG = "workbench.yaml"
 SAFE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -73,14 +72,9 @@ class Plan:
 def load_plan(config: str | os.PathLike = DEFAULT_CONFIG) -> Plan:
     """Read a build config and expand its grids into jobs."""
     path = Path(config).resolve()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found (pass --config)") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    raw = read_yaml(path, lambda problem, line: ConfigError(
+        f"{path}{f', line {line}' if line else ''}: {problem}"
+        + (" (pass --config)" if problem == "file not found" else "")))
     if not isinstance(raw, dict) or not isinstance(raw.get("jobs"), list) or not raw["jobs"]:
         raise ConfigError(f"{path}: expected a non-empty 'jobs:' list")
     root = path.parent

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from workbench.errors import CatalogError
+from workbench.io import read_yaml
 
 CATALOG_RELATIVE = Path("evidence") / "catalog.yaml"
 REQUIRED_FIELDS = ("title", "path", "format", "synthetic", "licence", "source")
@@ -74,14 +73,8 @@ class Catalog:
     def from_file(cls, path: str | os.PathLike) -> "Catalog":
         """Read and check a catalogue file."""
         path = Path(path).resolve()
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise CatalogError(f"{path}: catalogue file not found") from None
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f", line {mark.line + 1}" if mark else ""
-            raise CatalogError(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raw = read_yaml(path, lambda problem, line: CatalogError(
+            f"{path}{f', line {line}' if line else ''}: catalogue {problem}"))
         if not isinstance(raw, dict) or not isinstance(raw.get("datasets"), dict):
             raise CatalogError(f"{path}: expected a top-level 'datasets:' mapping")
         entries = {ds_id: _entry(path, ds_id, spec) for ds_id, spec in raw["datasets"].items()}

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from workbench.errors import DataValidationError
+from workbench.io import read_yaml
 
 SECTORS = ("public", "business", "social")
 MEMBERSHIP_COLUMNS = ["initiative", "pilot", "area_code", "first_post_period"]
@@ -62,14 +62,7 @@ class Initiative:
 
 def read_initiatives(path: Path, area_codes: set[str]) -> dict[str, Initiative]:
     """Read and check the initiative register; unknown area codes are errors."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataValidationError(path, "file not found") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DataValidationError(path, f"not valid YAML ({getattr(exc, 'problem', exc)})",
-                                  row=mark.line + 1 if mark else None) from None
+    raw = read_yaml(path, lambda problem, line: DataValidationError(path, problem, row=line))
     items = raw.get("initiatives") if isinstance(raw, dict) else None
     if not isinstance(items, list):
         raise DataValidationError(path, "expected a top-level 'initiatives:' list")
