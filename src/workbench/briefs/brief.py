@@ -8,6 +8,7 @@ the batch reads to build the index.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -40,6 +41,11 @@ class OutcomeBrief:
         params = parameters or {"initiative": panel.initiative.id, "indicator": panel.indicator.id}
         return cls(panel, result, dict(params), catalog if catalog is not None else default_catalog())
 
+    @cached_property
+    def overlaps(self):
+        """Other initiatives covering some of this brief's pilot or comparison areas."""
+        return overlaps(self.panel, self.catalog)
+
     # --- the words -------------------------------------------------------------------------
     @property
     def headline(self) -> str:
@@ -56,7 +62,7 @@ class OutcomeBrief:
         points = [text.estimate_sentence(self.result, self.panel.indicator),
                   text.p_value_sentence(self.result),
                   text.pre_trend_sentence(self.result, self.panel.indicator)]
-        for o in overlaps(self.panel, self.catalog):
+        for o in self.overlaps:
             if o.pilot_areas:
                 points.append(
                     f"{len(o.pilot_areas)} of the {len(self.panel.pilot_areas)} pilot areas were also in "
@@ -136,7 +142,7 @@ class OutcomeBrief:
         """Design, the trend check, and the threats the reader should weigh."""
         ini = self.panel.initiative
         threats = [text.pre_trend_sentence(self.result, self.panel.indicator)]
-        for o in overlaps(self.panel, self.catalog):
+        for o in self.overlaps:
             threats.append(
                 f"{o.initiative} (from {o.first_post_period}) includes {len(o.pilot_areas)} of the pilot areas "
                 f"and {len(o.comparison_areas)} of the comparison areas.")
