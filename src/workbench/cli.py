@@ -62,8 +62,7 @@ def cmd_build(args) -> int:
     from workbench.batch import LocalExecutor, build, load_plan
 
     plan = load_plan(args.config).select(args.only)
-    executor = LocalExecutor(workers=args.jobs, execution_timeout=args.timeout,
-                             env={**os.environ, "WORKBENCH_CATALOG": str(plan.catalog)})
+    executor = LocalExecutor(workers=args.jobs, execution_timeout=args.timeout)
     print(f"building {len(plan.jobs)} brief(s) with {executor.workers} worker(s)", flush=True)
 
     def report(outcome):

@@ -64,6 +64,3 @@ def check_did_design(data: pd.DataFrame, unit: str, time: str, treated: np.ndarr
             f"unit {at_start.iloc[0]} is treated in the first period ({first_period}), so it has no "
             "pre-period; drop it or extend the panel back in time"
         )
-    pre = data.loc[ever & ~treated, time]
-    if pre.empty:
-        raise SpecificationError("treated units have no untreated pre-period; extend the panel back in time")

@@ -63,11 +63,12 @@ def build_lock(reports: Path):
 def build(plan: Plan, executor: LocalExecutor | None = None,
           on_done: Callable[[Outcome], None] | None = None) -> BuildReport:
     """Run every job of the plan, then write the index and the manifest."""
-    executor = executor or LocalExecutor(env={**os.environ, "WORKBENCH_CATALOG": str(plan.catalog)})
+    executor = executor or LocalExecutor()
+    env = {**os.environ, "WORKBENCH_CATALOG": str(plan.catalog)}  # workers and kernels read this catalogue
     started = time.perf_counter()
     begun = dt.datetime.now(dt.timezone.utc)
     with build_lock(plan.reports):
-        outcomes = tuple(executor.run(plan.jobs, str(plan.root), on_done))
+        outcomes = tuple(executor.run(plan.jobs, str(plan.root), on_done, env))
         report = BuildReport(plan, outcomes, round(time.perf_counter() - started, 2))
         jobs = {j.id: j for j in plan.jobs}
         entries = [{**o["record"], "href": os.path.relpath(jobs[o["id"]].html, plan.reports)}

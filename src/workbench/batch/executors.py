@@ -17,17 +17,17 @@ Outcome = dict[str, Any]
 class LocalExecutor:
     """Run jobs in parallel worker processes on this machine."""
 
-    def __init__(self, workers: int = 2, execution_timeout: int = 600, env: dict[str, str] | None = None):
+    def __init__(self, workers: int = 2, execution_timeout: int = 600):
         self.workers = max(1, workers)
         self.execution_timeout = execution_timeout
-        self.env = env
 
-    def run(self, jobs: Iterable[Job], cwd: str, on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    def run(self, jobs: Iterable[Job], cwd: str, on_done: Callable[[Outcome], None] | None = None,
+            env: dict[str, str] | None = None) -> list[Outcome]:
         """Run every job; outcomes come back in job order whatever order they finish in."""
         jobs = list(jobs)
         outcomes: dict[str, Outcome] = {}
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            futures = {pool.submit(self._run_one, job, cwd): job for job in jobs}
+            futures = {pool.submit(self._run_one, job, cwd, env): job for job in jobs}
             for future in as_completed(futures):
                 outcome = future.result()
                 outcomes[outcome["id"]] = outcome
@@ -35,10 +35,10 @@ class LocalExecutor:
                     on_done(outcome)
         return [outcomes[j.id] for j in jobs]
 
-    def _run_one(self, job: Job, cwd: str) -> Outcome:
+    def _run_one(self, job: Job, cwd: str, env: dict[str, str] | None) -> Outcome:
         command = [sys.executable, "-m", "workbench.batch.worker", json.dumps(job.to_dict()), cwd,
                    str(self.execution_timeout)]
-        proc = subprocess.run(command, capture_output=True, text=True, env=self.env, cwd=cwd)
+        proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd)
         last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
         try:
             return json.loads(last)

@@ -17,7 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from workbench.briefs.html import Html, esc, table  # noqa: E402
+from workbench.briefs.html import esc, table  # noqa: E402
 
 AF_DARK_BLUE, AF_ORANGE, AF_DARK_GREY = "#12436D", "#F46A25", "#3D3D3D"
 STYLE = {
@@ -109,8 +109,3 @@ def trend_chart(plot: pd.DataFrame, *, title: str, subtitle: str, alt: str, valu
 def _strip_svg_header(svg: str) -> str:
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else svg
-
-
-def show(chart: Chart) -> Html:
-    """The chart as a displayable HTML fragment."""
-    return Html(chart.html())

@@ -13,6 +13,7 @@ from workbench.evidence.registers import Initiative, memberships, read_initiativ
 from workbench.evidence.schema import read_text_table, validate_frame
 
 AREAS, INDICATORS, INITIATIVES = "areas", "indicators", "initiatives"
+_LOADED: dict[tuple, pd.DataFrame] = {}
 
 
 def _catalog(catalog: Catalog | None) -> Catalog:
@@ -27,7 +28,28 @@ def load(dataset_id: str, catalog: Catalog | None = None) -> pd.DataFrame:
     """
     cat = _catalog(catalog)
     entry = cat[dataset_id]
-    return _load_entry(cat, entry, entry.path)
+    # Registers are read by nearly every other load (area codes, multipliers, names): validate
+    # once per version of the catalogue's files (a dataset's checks read the registers too), and
+    # hand out copies.
+    if not entry.path.exists():
+        return _load_entry(cat, entry, entry.path)
+    key = (dataset_id, _versions(cat))
+    if key not in _LOADED:
+        _LOADED[key] = _load_entry(cat, entry, entry.path)
+    return _LOADED[key].copy()
+
+
+def _versions(cat: Catalog) -> tuple:
+    """Modification time and size of the catalogue and every file it names."""
+    paths = [cat.path, *(e.path for e in cat)]
+    return tuple((str(p), s.st_mtime_ns, s.st_size) for p in paths if (s := _stat(p)))
+
+
+def _stat(path: Path):
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
 
 
 def validate_file(path: str | os.PathLike, dataset_id: str, catalog: Catalog | None = None) -> pd.DataFrame:
