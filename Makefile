@@ -41,12 +41,13 @@ validate: $(STAMP)
 
 ## bench: speed against peers (run on demand, never in CI)
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/lock.txt -e '.[test,bench]'
 	$(BIN)/python benchmarks/estimators.py
 
 ## lock: re-resolve requirements/lock.txt from pyproject.toml in a scratch venv
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet -e '.[test]'
+	.lock-venv/bin/python -m pip install --quiet -e '.[test,bench]'
 	{ head -2 requirements/lock.txt; .lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^workbench'; } > requirements/lock.new
 	mv requirements/lock.new requirements/lock.txt && rm -rf .lock-venv
 
