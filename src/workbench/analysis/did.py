@@ -1,63 +1,115 @@
-"""Difference-in-differences with two-way fixed effects and area-clustered standard errors.
+"""Difference-in-differences with two-way fixed effects, and inference for few treated areas.
 
 Model: y[i, t] = a[i] + g[t] + beta * D[i, t] + e[i, t], fitted by (weighted) least squares with
-unit and period dummies (statsmodels). Standard errors are clustered by unit with statsmodels'
-CR1 small-sample factor G/(G-1) * (N-1)/(N-K), K counting every dummy, and intervals use a t
-distribution with G-1 degrees of freedom, the convention of Stata's `regress, vce(cluster)`.
+unit and period effects swept out (`twfe.fit_within`; identical to OLS with dummies). Three kinds
+of inference, all reported, one chosen for the headline interval and p-value:
+
+- "cluster": CR1 standard errors clustered by unit (G/(G-1)(N-1)/(N-K), K counting every fixed
+  effect), t with G-1 degrees of freedom; the convention of Stata's `regress, vce(cluster)`.
+- "wild_bootstrap" (the default): wild cluster restricted bootstrap of the CR1 t statistic,
+  Rademacher weights (enumerated when there are few clusters), interval by test inversion.
+- "randomisation": permutation of treatment paths across units, studentised statistic.
+
+The standard error shown is always the CR1 one; with few treated units the bootstrap and
+randomisation p-values are the honest ones (MacKinnon and Webb 2017; Young 2019).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
+from workbench.analysis.inference import randomisation_test, wild_cluster_bootstrap
 from workbench.analysis.panel_checks import (
     check_did_design, require_binary, require_columns, require_numeric, require_unique_unit_time,
 )
 from workbench.analysis.registry import register
 from workbench.analysis.results import Estimate, Result
+from workbench.analysis.twfe import fit_within
+from workbench.errors import SpecificationError
 
-METHOD = ("Two-way fixed effects difference-in-differences (unit and period fixed effects, OLS); "
-          "standard errors clustered by unit (CR1, G/(G-1)(N-1)/(N-K)); t with G-1 degrees of freedom")
+INFERENCE = ("wild_bootstrap", "cluster", "randomisation")
+_METHOD = "Two-way fixed effects difference-in-differences (unit and period fixed effects, least squares); "
+_INFERENCE_TEXT = {
+    "cluster": "interval and p-value from errors clustered by unit (CR1), t with G-1 degrees of freedom",
+    "wild_bootstrap": "interval and p-value from a wild cluster restricted bootstrap ({draws} Rademacher "
+                      "draws{exact}) of the CR1 t statistic, interval by test inversion; standard error CR1",
+    "randomisation": "p-value from randomisation inference ({draws} reassignments of treatment paths{exact}, "
+                     "studentised); interval and standard error CR1 clustered by unit",
+}
 
 
 def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment: str,
-            weights: str | None = None, confidence: float = 0.95) -> Result:
-    """Estimate the average effect of `treatment` (0/1) on `outcome` in a long panel."""
+            weights: str | None = None, inference: str = "wild_bootstrap", draws: int = 9999,
+            seed: int = 20100324, checks: bool = True, confidence: float = 0.95) -> Result:
+    """Estimate the average effect of `treatment` (0/1) on `outcome` in a long panel.
+
+    `inference` picks the headline interval and p-value ("wild_bootstrap", "cluster" or
+    "randomisation"); with `checks` (the default) all three are computed and kept in `diagnostics`.
+    `draws` bootstrap draws and reassignments, seeded by `seed`.
+    """
+    if inference not in INFERENCE:
+        raise SpecificationError(f"inference='{inference}' is not known; use one of: {', '.join(INFERENCE)}")
     require_columns(data, outcome=outcome, unit=unit, time=time, treatment=treatment, weights=weights)
-    data = data.reset_index(drop=True)
+    data = data.sort_values([unit, time], kind="stable").reset_index(drop=True)
     y = require_numeric(data, outcome, "outcome")
     d = require_binary(require_numeric(data, treatment, "treatment"), treatment)
     require_unique_unit_time(data, unit, time)
     check_did_design(data, unit, time, d)
     w = None if weights is None else require_numeric(data, weights, "weights")
 
-    units = pd.Categorical(data[unit])
-    periods = pd.Categorical(data[time])
-    design = np.column_stack([
-        d.astype(float),
-        np.ones(len(data)),
-        pd.get_dummies(units, drop_first=True, dtype=float).to_numpy(),
-        pd.get_dummies(periods, drop_first=True, dtype=float).to_numpy(),
-    ])
-    model = sm.WLS(y, design, weights=w) if w is not None else sm.OLS(y, design)
-    groups = units.codes
-    fitted = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-    n_clusters = len(units.categories)
-    beta, se = float(fitted.params[0]), float(fitted.bse[0])
-    t_crit = stats.t.ppf(0.5 + confidence / 2, n_clusters - 1)
-    p_value = float(2 * stats.t.sf(abs(beta / se), n_clusters - 1))
-    estimate = Estimate("treated", beta, se, beta - t_crit * se, beta + t_crit * se, p_value)
+    units, periods = pd.Categorical(data[unit]), pd.Categorical(data[time])
+    fit = fit_within(y, d[:, None].astype(float), units, periods, w)
+    beta, se = float(fit.coef[0]), float(fit.std_errors[0])
+    t_crit = stats.t.ppf(0.5 + confidence / 2, fit.df)
+    cluster = Estimate("treated", beta, se, beta - t_crit * se, beta + t_crit * se,
+                       float(2 * stats.t.sf(abs(beta / se), fit.df)))
+    if inference == "randomisation" and not (fit.balanced and w is None):
+        raise SpecificationError("randomisation inference needs a balanced panel without weights; "
+                                 "use inference='wild_bootstrap'")
+    boot = (wild_cluster_bootstrap(fit, draws=draws, confidence=confidence, seed=seed)
+            if checks or inference == "wild_bootstrap" else None)
+    ri = (randomisation_test(fit, d, len(periods.categories), draws=draws, seed=seed)
+          if (checks or inference == "randomisation") and fit.balanced and w is None else None)
+    headline = {
+        "cluster": lambda: cluster,
+        "wild_bootstrap": lambda: Estimate("treated", beta, se, boot.ci_low, boot.ci_high, boot.p_value),
+        "randomisation": lambda: Estimate("treated", beta, se, cluster.ci_low, cluster.ci_high, ri.p_value),
+    }[inference]()
 
     ever = pd.Series(d, index=data.index).groupby(data[unit]).transform("max").to_numpy(bool)
+    first_post = data.loc[d, time].min()
+    sample = _sample(data, unit, time, ever, first_post, fit.n_clusters)
+    plot = group_means(data, outcome, unit, time, ever, first_post)
+    diagnostics = {
+        "comparison_group": True,
+        "pre_period_trend_gap": pre_trend_gap(plot, first_post),
+        "n_pre_periods": int((plot["period"] < first_post).sum()),
+        "cluster_p_value": cluster.p_value,
+        "cluster_ci": [cluster.ci_low, cluster.ci_high],
+        "wild_bootstrap_p_value": boot.p_value if boot else math.nan,
+        "wild_bootstrap_ci": [boot.ci_low, boot.ci_high] if boot else [math.nan, math.nan],
+        "wild_bootstrap_draws": boot.draws if boot else 0,
+        "randomisation_p_value": ri.p_value if ri else math.nan,
+        "randomisation_draws": ri.draws if ri else 0,
+    }
+    used = {"cluster": None, "wild_bootstrap": boot, "randomisation": ri}[inference]
+    method = _METHOD + _INFERENCE_TEXT[inference].format(
+        draws=used.draws if used else 0, exact=", all enumerated" if used and used.enumerated else "")
+    spec = {"outcome": outcome, "unit": unit, "time": time, "treatment": treatment, "weights": weights,
+            "inference": inference, "draws": draws, "seed": seed, "checks": checks}
+    return Result("did", method, (headline,), spec, sample, diagnostics, plot, confidence)
+
+
+def _sample(data: pd.DataFrame, unit: str, time: str, ever: np.ndarray, first_post, n_units: int) -> dict:
     treated_units = sorted(map(str, data.loc[ever, unit].unique()))
     control_units = sorted(map(str, data.loc[~ever, unit].unique()))
-    first_post = data.loc[d, time].min()
-    sample = {
+    return {
         "n_obs": int(len(data)),
-        "n_units": int(n_clusters),
+        "n_units": int(n_units),
         "n_treated_units": len(treated_units),
         "n_comparison_units": len(control_units),
         "first_period": _scalar(data[time].min()),
@@ -66,11 +118,6 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
         "treated_units": treated_units,
         "comparison_units": control_units,
     }
-    plot = group_means(data, outcome, unit, time, ever, first_post)
-    diagnostics = {"pre_period_trend_gap": pre_trend_gap(plot, first_post),
-                   "n_pre_periods": int((plot["period"] < first_post).sum())}
-    spec = {"outcome": outcome, "unit": unit, "time": time, "treatment": treatment, "weights": weights}
-    return Result("did", METHOD, (estimate,), spec, sample, diagnostics, plot, confidence)
 
 
 def group_means(data: pd.DataFrame, outcome: str, unit: str, time: str, ever: np.ndarray,

@@ -1,0 +1,94 @@
+"""Two-way fixed-effects least squares by the within transformation, with unit-clustered errors.
+
+The regressions behind `did` and `event_study`: y = a[unit] + g[period] + X b + e. Unit and period
+effects are swept out by alternating projections (exact in one sweep on a balanced panel; iterated to
+1e-13 otherwise), then b is fitted on the residualised columns (Frisch-Waugh-Lovell). This gives the
+same coefficients as OLS with dummies, in a fraction of the time and memory.
+
+Clustered errors use the CR1 convention of Stata's `regress, vce(cluster)` and of statsmodels with
+explicit dummies: V = G/(G-1) (N-1)/(N-K) (X'X)^-1 (sum_g s_g s_g') (X'X)^-1 with K counting every
+unit and period effect and the intercept, and t (or F) with G-1 denominator degrees of freedom.
+pyfixest gives the same with `ssc(k_adj=True, k_fixef="full", G_adj=True)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+_TOLERANCE = 1e-13
+_MAX_SWEEPS = 10_000
+
+
+@dataclass(frozen=True)
+class WithinFit:
+    """A two-way fixed-effects fit: coefficients, CR1 covariance and the residualised data."""
+
+    coef: np.ndarray          # (k,)
+    vcov: np.ndarray          # (k, k), CR1 clustered by unit
+    x: np.ndarray             # (n, k) residualised regressors, scaled by sqrt(weight)
+    y: np.ndarray             # (n,) residualised outcome, scaled by sqrt(weight)
+    resid: np.ndarray         # (n,) residuals, scaled by sqrt(weight)
+    cluster: np.ndarray       # (n,) unit code 0..G-1 (units are the clusters)
+    period: np.ndarray        # (n,) period code 0..T-1
+    weights: np.ndarray       # (n,) observation weights (ones when unweighted)
+    n_clusters: int
+    n_periods: int
+    small_sample: float       # G/(G-1) (N-1)/(N-K)
+    balanced: bool
+
+    @property
+    def std_errors(self) -> np.ndarray:
+        """Clustered standard errors of the coefficients."""
+        return np.sqrt(np.diag(self.vcov))
+
+    @property
+    def df(self) -> int:
+        """Degrees of freedom for t and F tests: clusters minus one."""
+        return self.n_clusters - 1
+
+
+def demean_two_way(columns: np.ndarray, unit: np.ndarray, period: np.ndarray,
+                   weights: np.ndarray | None = None) -> np.ndarray:
+    """Sweep unit and period (weighted) means out of each column of `columns` (n x k)."""
+    out = np.array(columns, dtype=float, copy=True)
+    w = np.ones(len(out)) if weights is None else np.asarray(weights, dtype=float)
+    unit_w = np.bincount(unit, weights=w)
+    period_w = np.bincount(period, weights=w)
+    for _ in range(_MAX_SWEEPS):
+        change = 0.0
+        for codes, total in ((unit, unit_w), (period, period_w)):
+            for j in range(out.shape[1]):
+                means = np.bincount(codes, weights=w * out[:, j], minlength=len(total)) / total
+                out[:, j] -= means[codes]
+                change = max(change, float(np.abs(means).max()))
+        if change < _TOLERANCE * max(1.0, float(np.abs(out).max())):
+            break
+    return out
+
+
+def fit_within(y: np.ndarray, regressors: np.ndarray, unit: pd.Categorical, period: pd.Categorical,
+               weights: np.ndarray | None = None) -> WithinFit:
+    """Least squares of y on `regressors` (n x k) with unit and period fixed effects."""
+    unit_codes = np.asarray(unit.codes)
+    period_codes = np.asarray(period.codes)
+    n_units, n_periods = len(unit.categories), len(period.categories)
+    balanced = len(y) == n_units * n_periods
+    stacked = demean_two_way(np.column_stack([y, regressors]), unit_codes, period_codes, weights)
+    if weights is not None:
+        stacked *= np.sqrt(np.asarray(weights, dtype=float))[:, None]
+    yt, xt = stacked[:, 0], stacked[:, 1:]
+    xtx = xt.T @ xt
+    coef = np.linalg.solve(xtx, xt.T @ yt)
+    resid = yt - xt @ coef
+    n, k = len(y), xt.shape[1]
+    k_total = k + 1 + (n_units - 1) + (n_periods - 1)
+    small = n_units / (n_units - 1) * (n - 1) / (n - k_total)
+    scores = np.zeros((n_units, k))
+    np.add.at(scores, unit_codes, xt * resid[:, None])
+    bread = np.linalg.inv(xtx)
+    vcov = small * bread @ (scores.T @ scores) @ bread
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    return WithinFit(coef, vcov, xt, yt, resid, unit_codes, period_codes, w, n_units, n_periods, small, balanced)
