@@ -5,7 +5,8 @@
     r.tidy(); r.summary(); r.to_dict(); r.plot_data()
 """
 
-from workbench.analysis import did as _did  # noqa: F401  (registers "did")
+from workbench.analysis import did as _did  # noqa: F401  (each module registers its designs)
+from workbench.analysis import event_study as _event_study  # noqa: F401
 from workbench.analysis.registry import designs, fit, get, register
 from workbench.analysis.results import TIDY_COLUMNS, Estimate, Result
 

@@ -1,0 +1,136 @@
+"""Event study: effects by period relative to the start, with a joint test of the pre-trends.
+
+Model: y[i, t] = a[i] + g[t] + sum over k != -1 of b[k] 1{t - cohort[i] = k} + e[i, t], fitted
+by least squares with unit and period effects swept out (`twfe.fit_within`). The period before the
+start (k = -1) is the reference, so each b[k] is the change since then relative to the comparison
+units. Never-treated units (cohort 0 or missing) identify the period effects, and are required.
+
+The leads (k <= -2) should be zero if pilot and comparison areas were on parallel paths; the joint
+Wald test of that uses the CR1 clustered covariance and an F(q, G-1) reference, as Stata's
+`test` does after `regress, vce(cluster)`. With staggered starts and effects that change over time,
+these TWFE coefficients mix cohorts (Sun and Abraham 2021): use `staggered_did` then.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from workbench.analysis.panel_checks import require_columns, require_numeric, require_unique_unit_time
+from workbench.analysis.registry import register
+from workbench.analysis.results import Estimate, Result
+from workbench.analysis.twfe import fit_within
+from workbench.errors import SpecificationError
+
+METHOD = ("Event study: two-way fixed effects with one indicator per period relative to the start "
+          "(reference: the period before), least squares; standard errors clustered by unit (CR1, "
+          "K counting every fixed effect), t and F with G-1 degrees of freedom; joint Wald test of the leads")
+
+
+def fit_event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
+                    window: tuple[int, int] | None = None, weights: str | None = None,
+                    confidence: float = 0.95) -> Result:
+    """Effects by period relative to each unit's first treated period (`cohort`; 0 if never treated).
+
+    `window=(first, last)` bins relative periods outside it into its end points (e.g. (-5, 5));
+    by default every relative period gets its own coefficient.
+    """
+    require_columns(data, outcome=outcome, unit=unit, time=time, cohort=cohort, weights=weights)
+    data = data.sort_values([unit, time], kind="stable").reset_index(drop=True)
+    y = require_numeric(data, outcome, "outcome")
+    times = require_numeric(data, time, "time")
+    require_unique_unit_time(data, unit, time)
+    first = pd.to_numeric(data[cohort], errors="coerce").fillna(0).to_numpy(dtype=float)
+    w = None if weights is None else require_numeric(data, weights, "weights")
+    _check_cohorts(data, unit, cohort, first, times)
+
+    treated_unit = first > 0
+    relative = np.where(treated_unit, times - first, np.nan)
+    if window is not None:
+        relative = np.where(treated_unit, np.clip(relative, window[0], window[1]), np.nan)
+    event_times = sorted(int(k) for k in np.unique(relative[treated_unit]) if k != -1)
+    if -1 not in set(relative[treated_unit].astype(int)):
+        raise SpecificationError("no treated unit is observed in the period before its start (relative period -1), "
+                                 "which is the reference; extend the panel back or widen the window")
+    columns = np.column_stack([(relative == k).astype(float) for k in event_times])
+    fit = fit_within(y, columns, pd.Categorical(data[unit]), pd.Categorical(data[time]), w)
+
+    se = fit.std_errors
+    t_crit = stats.t.ppf(0.5 + confidence / 2, fit.df)
+    coefs = [_estimate(f"e={k}", fit.coef[j], se[j], t_crit, fit.df) for j, k in enumerate(event_times)]
+    post = np.array([k >= 0 for k in event_times])
+    average = _combination(fit, post / post.sum(), "post_average", t_crit)
+    pre = np.array([k <= -2 for k in event_times])
+    wald = _joint_test(fit, pre)
+
+    plot = pd.DataFrame([{"event_time": -1, "estimate": 0.0, "ci_low": 0.0, "ci_high": 0.0, "reference": True}]
+                        + [{"event_time": k, "estimate": e.estimate, "ci_low": e.ci_low, "ci_high": e.ci_high,
+                            "reference": False} for k, e in zip(event_times, coefs)])
+    plot = plot.sort_values("event_time", ignore_index=True).assign(post=lambda f: f["event_time"] >= 0)
+    unit_first = pd.Series(first, index=data[unit].to_numpy()).groupby(level=0).first()
+    sample = {
+        "n_obs": int(len(data)),
+        "n_units": fit.n_clusters,
+        "n_treated_units": int((unit_first > 0).sum()),
+        "n_comparison_units": int((unit_first == 0).sum()),
+        "first_period": _scalar(data[time].min()),
+        "last_period": _scalar(data[time].max()),
+        "cohorts": {str(int(c)): int(n) for c, n in unit_first[unit_first > 0].value_counts().sort_index().items()},
+        "event_times": event_times,
+    }
+    diagnostics = {
+        "comparison_group": True,
+        "n_pre_periods": int(sum(pre)) + 1,
+        "pre_trend_statistic": wald[0],
+        "pre_trend_df": [int(pre.sum()), fit.df],
+        "pre_trend_p_value": wald[1],
+        "staggered": len(sample["cohorts"]) > 1,
+    }
+    spec = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort,
+            "window": list(window) if window else None, "weights": weights}
+    return Result("event_study", METHOD, (average, *coefs), spec, sample, diagnostics, plot, confidence)
+
+
+def _check_cohorts(data: pd.DataFrame, unit: str, cohort: str, first: np.ndarray, times: np.ndarray) -> None:
+    varying = pd.Series(first).groupby(data[unit].to_numpy()).nunique()
+    if (varying > 1).any():
+        raise SpecificationError(f"cohort column '{cohort}' changes within unit {varying[varying > 1].index[0]}; "
+                                 "it must hold each unit's first treated period (0 if never treated)")
+    if not (first == 0).any():
+        raise SpecificationError("there are no never-treated units (cohort 0) to estimate the period effects; "
+                                 "use design 'staggered_did' with control='not_yet_treated'")
+    if not (first > 0).any():
+        raise SpecificationError(f"no unit is ever treated: cohort column '{cohort}' is 0 everywhere")
+    early = (first > 0) & (first <= times.min())
+    if early.any():
+        raise SpecificationError(f"unit {data.loc[early, unit].iloc[0]} is treated from the first period "
+                                 f"({_scalar(times.min())}), so it has no pre-period; drop it or extend the panel")
+
+
+def _estimate(term: str, beta: float, se: float, t_crit: float, df: int) -> Estimate:
+    beta, se = float(beta), float(se)
+    return Estimate(term, beta, se, beta - t_crit * se, beta + t_crit * se, float(2 * stats.t.sf(abs(beta / se), df)))
+
+
+def _combination(fit, weights: np.ndarray, term: str, t_crit: float) -> Estimate:
+    """A linear combination of the coefficients with its clustered standard error."""
+    return _estimate(term, weights @ fit.coef, np.sqrt(weights @ fit.vcov @ weights), t_crit, fit.df)
+
+
+def _joint_test(fit, which: np.ndarray) -> tuple[float, float]:
+    """Wald F statistic and p-value that the selected coefficients are all zero; NaN if none."""
+    q = int(which.sum())
+    if q == 0:
+        return float("nan"), float("nan")
+    b = fit.coef[which]
+    v = fit.vcov[np.ix_(which, which)]
+    statistic = float(b @ np.linalg.solve(v, b)) / q
+    return statistic, float(stats.f.sf(statistic, q, fit.df))
+
+
+def _scalar(value):
+    return value.item() if hasattr(value, "item") else value
+
+
+register("event_study", fit_event_study, "Event study: effects by period relative to the start, joint pre-trend test")

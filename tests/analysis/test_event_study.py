@@ -1,0 +1,109 @@
+"""Event study against planted dynamic effects, pyfixest, and a parallel-trends violation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.known_truth import did_panel
+from workbench import analysis
+from workbench.errors import SpecificationError
+
+SPEC = dict(outcome="y", unit="unit", time="year", cohort="first")
+
+
+def staggered_panel(effect=lambda e: 1.0 + 0.5 * e, noise=1.0, trend_gap=0.0, seed=0,
+                    cohorts=(2004, 2006, 2007), per_cohort=10, never=30) -> pd.DataFrame:
+    """Cohorts starting in different years plus never-treated units; effect by event time e >= 0.
+
+    `trend_gap` gives every treated unit a linear trend of its own (a parallel-trends violation).
+    """
+    rng = np.random.default_rng(seed)
+    years = np.arange(2000, 2010)
+    first = np.repeat([*cohorts, 0], [per_cohort] * len(cohorts) + [never])
+    n = len(first)
+    e = years[None, :] - first[:, None]
+    treated = (first[:, None] > 0) & (e >= 0)
+    y = (rng.normal(10, 3, n)[:, None] + np.cumsum(rng.normal(0.3, 0.5, len(years)))[None, :]
+         + np.where(treated, np.vectorize(effect)(np.where(treated, e, 0)), 0.0)
+         + trend_gap * (first > 0)[:, None] * (years - years[0])[None, :]
+         + rng.normal(0, noise, (n, len(years))))
+    return pd.DataFrame({"unit": np.repeat([f"u{i:03d}" for i in range(n)], len(years)),
+                         "year": np.tile(years, n), "first": np.repeat(first, len(years)), "y": y.ravel()})
+
+
+def test_noiseless_panel_recovers_every_planted_dynamic_effect():
+    # One start date (so no mixing across cohorts): leads exactly 0, lags exactly 1 + 0.5 e.
+    r = analysis.fit("event_study", staggered_panel(noise=0.0, cohorts=(2005,)), **SPEC)
+    table = r.tidy().set_index("term")
+    for k in range(-5, 5):
+        if k != -1:
+            truth = 1.0 + 0.5 * k if k >= 0 else 0.0
+            assert table.loc[f"e={k}", "estimate"] == pytest.approx(truth, abs=1e-9)
+    assert r.main.term == "post_average"
+    assert r.main.estimate == pytest.approx(np.mean([1.0 + 0.5 * k for k in range(5)]), abs=1e-9)
+
+
+def test_coefficients_errors_and_joint_test_equal_pyfixest():
+    pf = pytest.importorskip("pyfixest")
+    df = staggered_panel(seed=3)
+    ours = analysis.fit("event_study", df, **SPEC)
+    rel = np.where(df["first"] > 0, df["year"] - df["first"], -1000)
+    peer = pf.feols("y ~ i(rel, ref=-1) | unit + year", data=df.assign(rel=rel), vcov={"CRV1": "unit"},
+                    ssc=pf.ssc(k_adj=True, k_fixef="full", G_adj=True))
+    tidy = ours.tidy().set_index("term")
+    names = {name: int(float(name.split("::")[1].rstrip("]"))) for name in peer.coef().index}
+    names = {name: k for name, k in names.items() if k != -1000}
+    assert len(names) == len(tidy) - 1
+    for name, k in names.items():
+        assert tidy.loc[f"e={k}", "estimate"] == pytest.approx(peer.coef()[name], abs=1e-8)
+        assert tidy.loc[f"e={k}", "std_error"] == pytest.approx(peer.se()[name], abs=1e-8)
+    # Joint Wald test of the leads from pyfixest's covariance, computed here by hand.
+    leads = [name for name, k in names.items() if k <= -2]
+    b = peer.coef()[leads].to_numpy()
+    v = pd.DataFrame(peer._vcov, index=peer.coef().index, columns=peer.coef().index).loc[leads, leads].to_numpy()
+    f_stat = b @ np.linalg.solve(v, b) / len(leads)
+    assert ours.diagnostics["pre_trend_statistic"] == pytest.approx(f_stat, rel=1e-8)
+    assert ours.diagnostics["pre_trend_df"] == [len(leads), df["unit"].nunique() - 1]
+
+
+def test_pre_trend_test_flags_a_diverging_cohort_and_passes_a_parallel_one():
+    parallel = analysis.fit("event_study", staggered_panel(seed=8), **SPEC)
+    diverging = analysis.fit("event_study", staggered_panel(seed=8, trend_gap=0.5), **SPEC)
+    assert parallel.diagnostics["pre_trend_p_value"] > 0.05
+    assert diverging.diagnostics["pre_trend_p_value"] < 0.001
+
+
+def test_window_bins_the_end_points_and_plot_data_has_the_reference_period():
+    r = analysis.fit("event_study", staggered_panel(seed=1), **SPEC, window=(-3, 2))
+    assert r.sample["event_times"] == [-3, -2, 0, 1, 2]
+    plot = r.plot_data()
+    assert list(plot["event_time"]) == [-3, -2, -1, 0, 1, 2]
+    ref = plot.set_index("event_time").loc[-1]
+    assert ref["reference"] and ref["estimate"] == 0.0
+    assert list(plot["post"]) == [False, False, False, True, True, True]
+    assert r.sample["cohorts"] == {"2004": 10, "2006": 10, "2007": 10}
+
+
+def test_single_start_panel_from_the_did_generator_matches_did_on_the_post_average():
+    # With one start date and a constant effect, the post average is an unbiased DiD too: both
+    # must be near the planted 2.0 on a low-noise panel.
+    df = did_panel(noise=0.1, seed=4)
+    df["first"] = np.where(df.groupby("unit")["post"].transform("max") == 1, 2005, 0)
+    r = analysis.fit("event_study", df, **SPEC)
+    assert r.main.estimate == pytest.approx(2.0, abs=0.1)
+    assert r.main.ci_low < 2.0 < r.main.ci_high
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: d.assign(first=2004), "no never-treated units"),
+    (lambda d: d.assign(first=0), "no unit is ever treated"),
+    (lambda d: d.assign(first=np.where(d["unit"] == "u000", 2000, d["first"])), "treated from the first period"),
+    (lambda d: d.assign(first=np.where((d["unit"] == "u000") & (d["year"] == 2001), 2005, d["first"])),
+     "changes within unit u000"),
+    (lambda d: d.drop(columns="first"), "cohort='first' is not a column"),
+])
+def test_specification_errors_say_what_to_change(change, message):
+    with pytest.raises(SpecificationError, match=message):
+        analysis.fit("event_study", change(staggered_panel(seed=2)), **SPEC)
