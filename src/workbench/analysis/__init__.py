@@ -7,7 +7,13 @@
 
 from workbench.analysis import did as _did  # noqa: F401  (each module registers its designs)
 from workbench.analysis import event_study as _event_study  # noqa: F401
+from workbench.analysis import its as _its  # noqa: F401
+from workbench.analysis import meta as _meta  # noqa: F401
+from workbench.analysis import comparison
+from workbench.analysis.multiplicity import adjust_headlines, benjamini_hochberg
+from workbench.analysis.rating import EvidenceRating, rate
 from workbench.analysis.registry import designs, fit, get, register
 from workbench.analysis.results import TIDY_COLUMNS, Estimate, Result
 
-__all__ = ["Estimate", "Result", "TIDY_COLUMNS", "designs", "fit", "get", "register"]
+__all__ = ["Estimate", "EvidenceRating", "Result", "TIDY_COLUMNS", "adjust_headlines", "benjamini_hochberg",
+           "comparison", "designs", "fit", "get", "rate", "register"]

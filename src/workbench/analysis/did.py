@@ -95,6 +95,7 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
         "wild_bootstrap_draws": boot.draws if boot else 0,
         "randomisation_p_value": ri.p_value if ri else math.nan,
         "randomisation_draws": ri.draws if ri else 0,
+        **(_pre_trend_test(data, outcome, unit, time, d, weights) if checks else {}),
     }
     used = {"cluster": None, "wild_bootstrap": boot, "randomisation": ri}[inference]
     method = _METHOD + _INFERENCE_TEXT[inference].format(
@@ -102,6 +103,21 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
     spec = {"outcome": outcome, "unit": unit, "time": time, "treatment": treatment, "weights": weights,
             "inference": inference, "draws": draws, "seed": seed, "checks": checks}
     return Result("did", method, (headline,), spec, sample, diagnostics, plot, confidence)
+
+
+def _pre_trend_test(data: pd.DataFrame, outcome: str, unit: str, time: str, d: np.ndarray,
+                    weights: str | None) -> dict:
+    """The event study's joint test that the leads are zero, for a treatment that stays on once started."""
+    from workbench.analysis.event_study import fit_event_study
+
+    on = pd.Series(d, index=data.index)
+    absorbing = (on.groupby(data[unit]).diff().fillna(0) >= 0).all()
+    first = data[time].where(on).groupby(data[unit]).transform("min")
+    if not absorbing:
+        return {"pre_trend_p_value": math.nan, "pre_trend_note": "treatment switches off; no event-study test"}
+    study = fit_event_study(data.assign(_cohort=first.fillna(0)), outcome=outcome, unit=unit, time=time,
+                            cohort="_cohort", weights=weights)
+    return {k: study.diagnostics[k] for k in ("pre_trend_statistic", "pre_trend_df", "pre_trend_p_value")}
 
 
 def _sample(data: pd.DataFrame, unit: str, time: str, ever: np.ndarray, first_post, n_units: int) -> dict:

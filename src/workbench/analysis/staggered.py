@@ -1,0 +1,521 @@
+"""Staggered-adoption difference-in-differences (Callaway and Sant'Anna 2021), as R `did` 2.x.
+
+Cohort g is the units first treated in period g (0: never treated). For each cohort g and period
+t after the first, ATT(g,t) is the mean change in outcome of cohort g minus that of the comparison
+units, from a base period that is g-1 when t >= g and t-1 when t < g (R's "varying" base period,
+no anticipation). Comparison units are the never-treated, or the never-treated plus the units not
+yet treated by t (cohort > t, other than g). Without covariates R's doubly robust estimator is
+exactly this difference of (weighted) means, so it is computed directly, for all cells at once,
+from the unit-by-period outcome matrix, together with each cell's influence function per unit:
+
+    psi_i = n * [D_i w_i (dY_i - mean_D dY) / W_D - C_i w_i (dY_i - mean_C dY) / W_C]
+
+Analytic standard errors are sqrt(sum psi_i^2) / n (R with bstrap=FALSE). Aggregations (simple,
+dynamic, group, calendar) weight cells by cohort size and add R's "wif" term for the estimated
+weights. One multiplier-bootstrap draw matrix (Rademacher weights per unit, as R's BMisc) is shared
+by every parameter: bootstrap standard errors are R's IQR estimator and uniform bands use the sup-t
+critical value over each family (all ATT(g,t); event times; cohorts; calendar periods).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from workbench.analysis.panel_checks import require_columns, require_numeric, require_unique_unit_time
+from workbench.analysis.registry import register
+from workbench.analysis.results import TIDY_COLUMNS, Estimate, Result, _jsonable
+from workbench.errors import SpecificationError
+
+CONTROLS = ("never_treated", "not_yet_treated")
+AGGREGATIONS = ("simple", "dynamic", "group", "calendar")
+KEY_COLUMN = {"simple": None, "dynamic": "event_time", "group": "group", "calendar": "time"}
+TERM_PREFIX = {"dynamic": "e", "group": "g", "calendar": "t"}
+SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10  # R did reports standard errors at or below this as NA
+DEFAULT_SEED = 20210101
+
+
+@dataclass(frozen=True, eq=False)
+class StaggeredResult(Result):
+    """A Result with the group-time effects and every aggregation of them."""
+
+    group_time: pd.DataFrame = field(default_factory=pd.DataFrame)
+    aggregations: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def aggregate(self, kind: str = "simple") -> pd.DataFrame:
+        """One aggregation of the ATT(g,t): "simple", "dynamic", "group" or "calendar" (a copy)."""
+        if kind not in self.aggregations:
+            raise SpecificationError(f"unknown aggregation '{kind}'; choose one of {', '.join(AGGREGATIONS)}")
+        return self.aggregations[kind].copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything in JSON-safe types, with the group-time table and the aggregations."""
+        out = super().to_dict()
+        out["group_time"] = _jsonable(self.group_time.to_dict("records"))
+        out["aggregations"] = {k: _jsonable(v.to_dict("records")) for k, v in self.aggregations.items()}
+        return out
+
+
+@dataclass(frozen=True)
+class _Panel:
+    """The balanced panel as arrays: outcomes (units x periods), cohort and weight per unit."""
+
+    Y: np.ndarray
+    cohort: np.ndarray
+    w: np.ndarray
+    periods: np.ndarray
+    units: pd.Index
+    cohorts: np.ndarray  # the cohorts whose effects are estimated
+    notes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """Group-time cells: cohort, period, base period, estimate and influence functions (n x K).
+
+    Units form blocks of equal cohort (`blocks`, 0 first); `treated_block` is each cell's cohort
+    block and `control_blocks` (blocks x cells) marks its comparison blocks.
+    """
+
+    group: np.ndarray
+    time: np.ndarray
+    base: np.ndarray
+    tj: np.ndarray
+    bj: np.ndarray
+    att: np.ndarray
+    inf: np.ndarray
+    mean_d: np.ndarray
+    mean_c: np.ndarray
+    sum_d: np.ndarray
+    sum_c: np.ndarray
+    blocks: np.ndarray
+    treated_block: np.ndarray
+    control_blocks: np.ndarray
+    n_treated: np.ndarray
+    n_control: np.ndarray
+
+    @property
+    def post(self) -> np.ndarray:
+        return self.time >= self.group
+
+
+def fit_staggered(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
+                  control: str = "never_treated", aggregation: str = "simple", n_boot: int = 999,
+                  seed: int = DEFAULT_SEED, weights: str | None = None,
+                  confidence: float = 0.95) -> StaggeredResult:
+    """Callaway-Sant'Anna ATT(g,t) and its aggregations from a balanced long panel.
+
+    `cohort` is the first treated period of each unit (0 if never treated); `control` is
+    "never_treated" or "not_yet_treated"; `aggregation` picks the headline ("simple", "dynamic",
+    "group" or "calendar"); `n_boot` multiplier-bootstrap draws (0 to skip) seeded by `seed`.
+    """
+    _check_options(control, aggregation, n_boot, confidence)
+    panel = _prepare(data, outcome, unit, time, cohort, weights, control)
+    cells = group_time_effects(panel.Y, panel.cohort, panel.w, panel.periods, panel.cohorts, control)
+    families, shares = _aggregate_all(cells, panel)
+    inference = _inference(cells, shares, families, panel, n_boot, seed, confidence)
+    z = special.ndtri(0.5 + confidence / 2)
+    gt = _group_time_frame(cells, inference["group_time"], z)
+    aggs = {k: _aggregation_frame(k, f, inference[k], z) for k, f in families.items()}
+    estimates = tuple(Estimate(*row) for row in aggs[aggregation][TIDY_COLUMNS[:-1]].itertuples(index=False))
+    spec = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort, "control": control,
+            "aggregation": aggregation, "n_boot": int(n_boot), "seed": seed, "weights": weights,
+            "base_period": "varying", "anticipation": 0}
+    diagnostics = _diagnostics(cells, panel, control, inference["group_time"])
+    return StaggeredResult("staggered_did", _method(control, aggregation, n_boot), estimates, spec,
+                           _sample(panel), diagnostics, _event_study_frame(aggs["dynamic"]), confidence,
+                           gt, aggs)
+
+
+def group_time_effects(Y: np.ndarray, cohort: np.ndarray, w: np.ndarray, periods: np.ndarray,
+                       cohorts: np.ndarray, control: str) -> _Cells:
+    """Every ATT(g,t) with its influence function, from the units x periods outcome matrix."""
+    n, n_periods = Y.shape
+    start = np.searchsorted(periods, cohorts)  # column of each cohort's first treated period
+    gi, tj = np.meshgrid(np.arange(len(cohorts)), np.arange(1, n_periods), indexing="ij")
+    gi, tj = gi.ravel(), tj.ravel()
+    bj = np.where(tj < start[gi], tj - 1, start[gi] - 1)
+    g_cell, t_cell = cohorts[gi], periods[tj]
+    blocks, unit_block = np.unique(cohort, return_inverse=True)
+    treated_block = np.searchsorted(blocks, g_cell)
+    control_blocks = np.broadcast_to((blocks == 0)[:, None], (len(blocks), len(g_cell)))
+    if control == "not_yet_treated":  # R: cohort > max(t, base) and not g; the base is before t
+        control_blocks = control_blocks | ((blocks[:, None] > t_cell) & (blocks[:, None] != g_cell))
+    treated = unit_block[:, None] == treated_block
+    comparison = control_blocks[unit_block]
+    dy = Y[:, tj] - Y[:, bj]
+    wd, wc = w[:, None] * treated, w[:, None] * comparison
+    sum_d, sum_c = wd.sum(axis=0), wc.sum(axis=0)
+    mean_d = np.einsum("ik,ik->k", wd, dy) / sum_d
+    mean_c = np.einsum("ik,ik->k", wc, dy) / sum_c
+    inf = n * (wd * (dy - mean_d) / sum_d - wc * (dy - mean_c) / sum_c)
+    return _Cells(g_cell, t_cell, periods[bj], tj, bj, mean_d - mean_c, inf, mean_d, mean_c, sum_d, sum_c,
+                  blocks, treated_block, np.ascontiguousarray(control_blocks, dtype=float),
+                  treated.sum(axis=0), comparison.sum(axis=0))
+
+
+# ----------------------------------------------------------------------------- input checks
+
+def _check_options(control: str, aggregation: str, n_boot: int, confidence: float) -> None:
+    if control not in CONTROLS:
+        raise SpecificationError(f"control='{control}' is not known; use one of {', '.join(CONTROLS)}")
+    if aggregation not in AGGREGATIONS:
+        raise SpecificationError(f"aggregation='{aggregation}' is not known; use one of {', '.join(AGGREGATIONS)}")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
+        raise SpecificationError(f"n_boot must be a whole number >= 0 (0 skips the bootstrap), not {n_boot!r}")
+    if not 0 < confidence < 1:
+        raise SpecificationError(f"confidence must be between 0 and 1, not {confidence}")
+
+
+def _prepare(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
+             weights: str | None, control: str) -> _Panel:
+    require_columns(data, outcome=outcome, unit=unit, time=time, cohort=cohort, weights=weights)
+    data = data.reset_index(drop=True)
+    y = require_numeric(data, outcome, "outcome")
+    t = require_numeric(data, time, "time")
+    g = require_numeric(data, cohort, "cohort")
+    w = require_numeric(data, weights, "weights") if weights is not None else np.ones(len(data))
+    require_unique_unit_time(data, unit, time)
+    codes, units = pd.factorize(data[unit], sort=True)
+    periods, t_codes = np.unique(t, return_inverse=True)
+    _require_balance(codes, units, len(periods), unit)
+    Y = np.empty((len(units), len(periods)))
+    Y[codes, t_codes] = y
+    unit_g = _per_unit(g, codes, units, cohort, "the first treated period")
+    unit_w = _per_unit(w, codes, units, weights, "a sampling weight")
+    if (unit_w <= 0).any():
+        raise SpecificationError(f"weights column '{weights}' must be positive; drop units with zero weight")
+    periods = periods.astype(int) if np.all(periods == np.round(periods)) else periods
+    unit_g, notes = _check_cohorts(unit_g, periods, units, cohort)
+    Y, periods, cohorts, notes = _comparison_rule(Y, unit_g, periods, control, notes)
+    order = np.argsort(unit_g, kind="stable")  # units in cohort blocks (the bootstrap relies on it)
+    return _Panel(Y[order], unit_g[order], unit_w[order], periods, units[order], cohorts, notes)
+
+
+def _require_balance(codes: np.ndarray, units: pd.Index, n_periods: int, unit: str) -> None:
+    counts = np.bincount(codes, minlength=len(units))
+    short = np.flatnonzero(counts < n_periods)
+    if len(short):
+        raise SpecificationError(
+            f"the panel is unbalanced: {unit}={units[short[0]]} has {counts[short[0]]} of {n_periods} periods "
+            f"({len(short)} units are incomplete); drop incomplete units or fill their periods before fitting")
+
+
+def _per_unit(values: np.ndarray, codes: np.ndarray, units: pd.Index, column: str | None, what: str) -> np.ndarray:
+    out = np.empty(len(units))
+    out[codes] = values
+    varies = np.flatnonzero(out[codes] != values)
+    if len(varies):
+        raise SpecificationError(f"column '{column}' must hold one value per unit ({what}); it changes over "
+                                 f"time for unit {units[codes[varies[0]]]}")
+    return out
+
+
+def _check_cohorts(g: np.ndarray, periods: np.ndarray, units: pd.Index, cohort: str) -> tuple[np.ndarray, dict]:
+    first, last = periods[0], periods[-1]
+    checks = [
+        ((g != 0) & (g < first), f"is treated before the panel starts ({first}); it has no pre-period, "
+                                 "so drop it or extend the panel back in time"),
+        ((g != 0) & (g <= last) & ~np.isin(g, periods), "has a first treated period that is not a period "
+                                                        "of the panel; use 0 (never treated) or a period"),
+        (g == first, f"is treated in the first period ({first}), so it has no pre-period; drop it or "
+                     "extend the panel back in time"),
+    ]
+    for bad, message in checks:
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise SpecificationError(f"{cohort}={_scalar(g[i])}: unit {units[i]} {message}")
+    late = g > last  # treated after the panel ends: untreated throughout, as in R did
+    notes = {"cohorts_after_panel": sorted({_scalar(v) for v in g[late]})} if late.any() else {}
+    g = np.where(late, 0.0, g)
+    if not (g > 0).any():
+        raise SpecificationError(f"no unit is ever treated within the panel; check the '{cohort}' column")
+    return g, notes
+
+
+def _comparison_rule(Y, g, periods, control, notes):
+    cohorts = np.unique(g[g > 0]).astype(periods.dtype)  # every cohort is a period of the panel
+    if (g == 0).any():
+        return Y, periods, cohorts, notes
+    if control == "never_treated":
+        raise SpecificationError("there are no never-treated units (cohort 0) to compare with; "
+                                 "use control='not_yet_treated' or add never-treated units")
+    latest = cohorts[-1]  # R did: the last cohort is only a comparison, periods from it on are dropped
+    keep = periods < latest
+    if keep.sum() < 2 or len(cohorts) < 2:
+        raise SpecificationError("with no never-treated units the last cohort can only be a comparison, and "
+                                 "too little remains; add never-treated units or earlier cohorts")
+    notes = {**notes, "comparison_only_cohort": _scalar(latest),
+             "dropped_periods": [_scalar(p) for p in periods[~keep]]}
+    return Y[:, keep], periods[keep], cohorts[:-1], notes
+
+
+# ----------------------------------------------------------------------------- aggregation
+
+def _aggregate_all(cells: _Cells, panel: _Panel) -> tuple[dict[str, dict], np.ndarray]:
+    """The four aggregations, each as estimates and a linear map from [cell IFs | cohort-share IFs].
+
+    Cohort shares pg = mean(w 1{G=g}) weight the cells; their IFs (w 1{G=g} - pg) carry R's "wif"
+    term for the estimated weights. The overall parameter comes first, then the terms.
+    """
+    cohorts, n = panel.cohorts, len(panel.w)
+    member = panel.cohort[:, None] == cohorts
+    pg = (panel.w[:, None] * member).sum(axis=0) / n
+    shares = panel.w[:, None] * member - pg
+    gi = np.searchsorted(cohorts, cells.group)
+    post, e = cells.post, cells.time - cells.group
+    e_levels, t_levels = np.unique(e), np.unique(cells.time[post])
+    simple = _weighted(cells.att, gi, pg, post[:, None], wif=True)
+    dynamic = _weighted(cells.att, gi, pg, e[:, None] == e_levels, wif=True)
+    by_group = _weighted(cells.att, gi, pg, post[:, None] & (gi[:, None] == np.arange(len(cohorts))), wif=False)
+    calendar = _weighted(cells.att, gi, pg, post[:, None] & (cells.time[:, None] == t_levels), wif=True)
+    return {
+        "simple": {"levels": [], "estimate": simple[0], "map": simple[1]},
+        "dynamic": _family(e_levels, *dynamic, _mean_of(*dynamic, e_levels >= 0)),
+        "group": _family(cohorts, *by_group, _over_cohorts(*by_group, pg)),
+        "calendar": _family(t_levels, *calendar, _mean_of(*calendar, t_levels == t_levels)),
+    }, shares
+
+
+def _weighted(att: np.ndarray, gi: np.ndarray, pg: np.ndarray, sets: np.ndarray, wif: bool):
+    """Cohort-share-weighted means of the cells in each column of `sets` (K x J), with their map."""
+    weight = pg[gi][:, None] * sets
+    total = weight.sum(axis=0)
+    a = weight / total
+    theta = att @ a
+    wif_map = np.zeros((len(pg), sets.shape[1]))
+    if wif:  # R's wif: sum over cells k of (w 1{G=g_k} - pg_k)(att_k - theta) / sum of pg_k
+        np.add.at(wif_map, gi, sets * (att[:, None] - theta) / total)
+    return theta, np.vstack([a, wif_map])
+
+
+def _mean_of(theta: np.ndarray, linear: np.ndarray, keep: np.ndarray):
+    """The plain average of some terms (R's overall dynamic and calendar effects)."""
+    return theta[keep].mean(), linear[:, keep].mean(axis=1)
+
+
+def _over_cohorts(theta_g: np.ndarray, linear: np.ndarray, pg: np.ndarray):
+    """The group aggregation's overall effect: cohort effects weighted by cohort share, with wif."""
+    overall = theta_g @ pg / pg.sum()
+    out = linear @ (pg / pg.sum())
+    out[-len(pg):] += (theta_g - overall) / pg.sum()
+    return overall, out
+
+
+def _family(levels, theta, linear, overall) -> dict:
+    return {"levels": list(levels), "estimate": np.r_[overall[0], theta],
+            "map": np.column_stack([overall[1], linear])}
+
+
+# ----------------------------------------------------------------------------- inference
+
+def _inference(cells: _Cells, shares: np.ndarray, families: dict, panel: _Panel, n_boot: int, seed: int,
+               confidence: float) -> dict[str, dict]:
+    """Analytic SEs, bootstrap SEs and uniform critical values for the cells and each aggregation."""
+    k = len(cells.att)
+    draws = _block_draws(cells, panel, n_boot, seed) if n_boot > 0 else None
+    out = {"group_time": _summarise(cells.inf, None if draws is None else draws[:, :k], confidence, False)}
+    base = np.hstack([cells.inf, shares])
+    for name, family in families.items():
+        out[name] = _summarise(base @ family["map"], None if draws is None else draws @ family["map"],
+                               confidence, True)
+    return out
+
+
+def _summarise(inf: np.ndarray, draws: np.ndarray | None, confidence: float, overall_first: bool) -> dict:
+    se = np.sqrt((inf ** 2).sum(axis=0)) / inf.shape[0]  # sqrt(mean(psi^2) / n), as R getSE
+    se = np.where(np.isfinite(se) & (se > SE_FLOOR), se, np.nan)
+    if draws is None:
+        return {"se": se, "boot_se": np.full(len(se), np.nan), "crit": np.nan}
+    sigma = _iqr_se(draws)
+    return {"se": se, "boot_se": sigma, "crit": _sup_t(draws, sigma, confidence, overall_first)}
+
+
+def _block_draws(cells: _Cells, panel: _Panel, n_boot: int, seed: int) -> np.ndarray:
+    """Bootstrap draws of the mean of v_i psi_i for every cell and cohort share (B x (K + cohorts)).
+
+    The same draws as multiplier_bootstrap(np.hstack([cells.inf, shares]), n_boot, seed), but each
+    unit lies in one cohort block, so sums of v_i w_i Y_it per block (B x n x T work instead of
+    B x n x cells) give every cell's draw. Needs the units sorted by cohort.
+    """
+    n, k = cells.inf.shape
+    edges = np.r_[np.searchsorted(panel.cohort, cells.blocks), n]
+    wy = np.column_stack([panel.w[:, None] * panel.Y, panel.w])
+    est = np.searchsorted(cells.blocks, panel.cohorts)
+    pg = np.add.reduceat(panel.w, edges[:-1])[est] / n
+    cols, tb = np.arange(k), cells.treated_block
+    rng = np.random.default_rng(seed)
+    step = _chunk(n_boot, max(n, len(cells.blocks) * k))
+    out = np.empty((n_boot, k + len(est)))
+    for lo in range(0, n_boot, step):
+        v = _rademacher(rng, min(step, n_boot - lo), n)
+        sums = np.stack([v[:, a:b] @ wy[a:b] for a, b in zip(edges[:-1], edges[1:])], axis=1)
+        s_y, s_w = sums[..., :-1], sums[..., -1]
+        diff = s_y[:, :, cells.tj] - s_y[:, :, cells.bj]
+        treated = diff[:, tb, cols] - cells.mean_d * s_w[:, tb]
+        control = np.einsum("bck,ck->bk", diff, cells.control_blocks) - cells.mean_c * (s_w @ cells.control_blocks)
+        out[lo:lo + len(v), :k] = treated / cells.sum_d - control / cells.sum_c
+        out[lo:lo + len(v), k:] = (s_w[:, est] - pg * v.sum(axis=1)[:, None]) / n
+    return out
+
+
+def multiplier_bootstrap(inf: np.ndarray, n_boot: int, seed: int = DEFAULT_SEED) -> np.ndarray:
+    """B x k draws of mean_i(v_i psi_ik), Rademacher v_i per unit (R BMisc), for any IF matrix."""
+    n = inf.shape[0]
+    rng = np.random.default_rng(seed)
+    step = _chunk(n_boot, n)
+    return np.vstack([_rademacher(rng, min(step, n_boot - lo), n) @ inf / n for lo in range(0, n_boot, step)])
+
+
+def _rademacher(rng: np.random.Generator, rows: int, n: int) -> np.ndarray:
+    """rows x n signs from the raw bit stream (one 64-bit word per 64 units), so chunking keeps draws."""
+    words = (n + 63) // 64
+    raw = rng.bit_generator.random_raw(rows * words).astype("<u8")
+    signs = np.unpackbits(raw.view(np.uint8).reshape(rows, words * 8), axis=1, count=n,
+                          bitorder="little").astype(np.float64)
+    signs *= -2.0
+    signs += 1.0
+    return signs
+
+
+def _chunk(n_boot: int, width: int) -> int:
+    return max(1, min(n_boot, 2_000_000 // max(width, 1)))
+
+
+def _iqr_se(b: np.ndarray) -> np.ndarray:
+    """R mboot's bootstrap SE, (q75 - q25) / (z75 - z25) with type-1 quantiles; NaN if degenerate."""
+    ok = np.all(np.isfinite(b), axis=0) & (b.shape[0] * (b ** 2).sum(axis=0) > SE_FLOOR)
+    q75, q25 = np.quantile(b[:, ok], [0.75, 0.25], axis=0, method="inverted_cdf")
+    sigma = np.full(b.shape[1], np.nan)
+    sigma[ok] = (q75 - q25) / (special.ndtri(0.75) - special.ndtri(0.25))
+    return np.where(sigma > 0, sigma, np.nan)
+
+
+def _sup_t(b: np.ndarray, sigma: np.ndarray, confidence: float, overall_first: bool) -> float:
+    """The uniform critical value: a quantile of max |t| over the family's terms, at least normal."""
+    terms = np.isfinite(sigma)
+    if overall_first:
+        terms[0] = False  # an aggregation's overall parameter is not one of the family's terms
+    if not terms.any():
+        return np.nan
+    sup = np.max(np.abs(b[:, terms] / sigma[terms]), axis=1)
+    return max(float(np.quantile(sup, confidence, method="inverted_cdf")), special.ndtri(0.5 + confidence / 2))
+
+
+def _pre_trend_test(cells: _Cells, se: np.ndarray) -> tuple[float, float, int]:
+    """Wald test that every pre-period ATT(g,t) is zero (R did's pre-test), from the IF covariance."""
+    pre = np.flatnonzero(~cells.post & np.isfinite(se))
+    if len(pre) == 0:
+        return np.nan, np.nan, 0
+    inf = cells.inf[:, pre]
+    n = inf.shape[0]
+    v = inf.T @ inf / n
+    if 1.0 / np.linalg.cond(v, p=1) <= np.finfo(float).eps:
+        return np.nan, np.nan, len(pre)
+    att = cells.att[pre]
+    stat = float(n * att @ np.linalg.solve(v, att))
+    return stat, float(stats.chi2.sf(stat, len(pre))), len(pre)
+
+
+# ----------------------------------------------------------------------------- frames and records
+
+def _intervals(att, se, boot_se, crit, z) -> dict[str, np.ndarray]:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = 2 * special.ndtr(-np.abs(att / se))
+    return {"std_error": se, "ci_low": att - z * se, "ci_high": att + z * se, "p_value": p,
+            "boot_std_error": boot_se, "band_low": att - crit * boot_se, "band_high": att + crit * boot_se}
+
+
+def _group_time_frame(cells: _Cells, inference: dict, z: float) -> pd.DataFrame:
+    ci = _intervals(cells.att, inference["se"], inference["boot_se"], inference["crit"], z)
+    return pd.DataFrame({"group": cells.group, "time": cells.time, "base_time": cells.base,
+                         "event_time": cells.time - cells.group, "post": cells.post, "att": cells.att,
+                         **ci, "n_treated": cells.n_treated, "n_comparison": cells.n_control})
+
+
+def _aggregation_frame(kind: str, family: dict, inference: dict, z: float) -> pd.DataFrame:
+    ci = _intervals(family["estimate"], inference["se"], inference["boot_se"], inference["crit"], z)
+    ci["band_low"][0] = ci["band_high"][0] = np.nan  # a band covers the family of terms, not the overall
+    levels = [_scalar(v) for v in family["levels"]]
+    columns = {"term": ["ATT"] + [f"{TERM_PREFIX.get(kind)}={v}" for v in levels]}
+    if KEY_COLUMN[kind]:
+        columns[KEY_COLUMN[kind]] = np.array([np.nan] + levels, dtype=float)
+    return pd.DataFrame({**columns, "estimate": family["estimate"], **ci})
+
+
+def _event_study_frame(dynamic: pd.DataFrame) -> pd.DataFrame:
+    terms = dynamic.iloc[1:]
+    e = terms["event_time"].to_numpy()
+    return pd.DataFrame({"event_time": e.astype(int) if np.all(e == np.round(e)) else e,
+                         "att": terms["estimate"].to_numpy(), "ci_low": terms["ci_low"].to_numpy(),
+                         "ci_high": terms["ci_high"].to_numpy(), "band_low": terms["band_low"].to_numpy(),
+                         "band_high": terms["band_high"].to_numpy(),
+                         "post": (terms["event_time"] >= 0).to_numpy()})
+
+
+def _sample(panel: _Panel) -> dict[str, Any]:
+    g = panel.cohort
+    never = g == 0
+    treated = np.isin(g, panel.cohorts)
+    return {
+        "n_obs": int(panel.Y.size),
+        "n_units": len(panel.units),
+        "n_treated_units": int(treated.sum()),
+        "n_comparison_units": int(never.sum()),
+        "n_cohorts": len(panel.cohorts),
+        "first_period": _scalar(panel.periods[0]),
+        "last_period": _scalar(panel.periods[-1]),
+        "periods": [_scalar(p) for p in panel.periods],
+        "cohorts": {str(_scalar(c)): int((g == c).sum()) for c in panel.cohorts},
+        "treated_units": sorted(str(u) for u in panel.units[treated]),
+        "comparison_units": sorted(str(u) for u in panel.units[never]),
+        **panel.notes,
+    }
+
+
+def _diagnostics(cells: _Cells, panel: _Panel, control: str, inference: dict) -> dict[str, Any]:
+    stat, p, df = _pre_trend_test(cells, inference["se"])
+    return {
+        "pre_trend_p_value": p,
+        "pre_trend_statistic": stat,
+        "pre_trend_df": df,
+        "n_pre_periods": int(np.searchsorted(panel.periods, panel.cohorts).min()),
+        "comparison_group": True,
+        "control": control,
+        "n_cohorts": len(panel.cohorts),
+        "uniform_critical_value": inference["crit"],
+    }
+
+
+AGGREGATION_TEXT = {
+    "simple": "the headline averages every post-treatment ATT(g,t) weighted by cohort size",
+    "dynamic": "event-time effects average ATT(g,g+e) weighted by cohort size and the headline is their "
+               "mean over e >= 0",
+    "group": "cohort effects average each cohort's post-treatment ATT(g,t) and the headline weights them "
+             "by cohort size",
+    "calendar": "period effects average the ATT(g,t) of cohorts treated by t weighted by cohort size and the "
+                "headline is their mean",
+}
+
+
+def _method(control: str, aggregation: str, n_boot: int) -> str:
+    who = "never-treated units" if control == "never_treated" else "never-treated and not-yet-treated units"
+    boot = (f"; uniform bands from a multiplier bootstrap ({n_boot} draws, Rademacher weights by unit, "
+            "sup-t critical value, IQR-based bootstrap standard errors)") if n_boot else ""
+    return (f"Callaway and Sant'Anna (2021) staggered difference-in-differences without covariates: ATT(g,t) is "
+            f"cohort g's mean outcome change minus that of {who}, from period g-1 (t-1 before treatment); "
+            f"{AGGREGATION_TEXT[aggregation]}; standard errors from the influence functions (analytic, as R "
+            f"did with bstrap=FALSE, including the estimated cohort weights), normal intervals{boot}")
+
+
+def _scalar(value):
+    value = value.item() if hasattr(value, "item") else value
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+register("staggered_did", fit_staggered,
+         "Staggered difference-in-differences (Callaway and Sant'Anna 2021), group-time effects and aggregations")

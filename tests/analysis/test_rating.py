@@ -1,0 +1,91 @@
+"""Each rule of the evidence rating, and the rating of real fits with known flaws."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tests.known_truth import did_panel
+from workbench import analysis
+from workbench.analysis.rating import rate
+from workbench.analysis.results import Estimate, Result
+
+GOOD = {"comparison_group": True, "n_pre_periods": 6, "pre_trend_p_value": 0.6,
+        "cluster_p_value": 0.001, "wild_bootstrap_p_value": 0.002, "randomisation_p_value": 0.003}
+
+
+def result(design="did", n_treated=20, **diagnostics) -> Result:
+    e = Estimate("treated", 1.0, 0.2, 0.6, 1.4, 0.001)
+    return Result(design, "test", (e,), {}, {"n_treated_units": n_treated}, {**GOOD, **diagnostics})
+
+
+def test_s1_a_comparison_group_design_with_good_diagnostics_is_sms3_and_strong():
+    r = rate(result())
+    assert (r.sms, r.strength, r.label) == (3, 4, "strong")
+    assert r.reasons[0].startswith("S1") and r.reasons[1].startswith("P1")
+
+
+@pytest.mark.parametrize("design", ["did", "event_study", "staggered_did", "synthetic_control"])
+def test_s1_every_comparison_design_starts_at_sms3(design):
+    assert rate(result(design, pre_rmspe_to_sd=0.1)).sms == 3
+
+
+def test_s1_no_comparison_group_can_never_reach_sms3():
+    its = rate(result("its", comparison_group=False, pre_trend_p_value=0.9, n_pre_periods=20))
+    assert its.sms == 2 and its.strength <= 3
+    assert rate(result("did", comparison_group=False)).sms == 2
+
+
+def test_s2_failed_pre_trends_lower_the_level():
+    r = rate(result(pre_trend_p_value=0.01))
+    assert r.sms == 2 and r.strength == 2 and any(x.startswith("S2") for x in r.reasons)
+
+
+def test_s3_a_single_pre_period_cannot_show_comparability():
+    r = rate(result(n_pre_periods=1, pre_trend_p_value=math.nan))
+    assert r.sms == 2 and any(x.startswith("S3") for x in r.reasons)
+
+
+def test_s4_poor_synthetic_control_fit_lowers_the_level():
+    assert rate(result("synthetic_control", pre_rmspe_to_sd=0.8)).sms == 2
+    good = rate(result("synthetic_control", pre_rmspe_to_sd=0.2))
+    assert (good.sms, good.strength) == (3, 4)
+
+
+def test_p1_needs_four_pre_periods_and_a_clear_pre_trend_test():
+    assert rate(result(n_pre_periods=3)).strength == 3
+    assert rate(result(pre_trend_p_value=0.07)).strength == 3
+    assert rate(result("synthetic_control", pre_rmspe_to_sd=0.4)).strength == 3
+
+
+def test_p2_few_treated_units_lower_the_strength():
+    r = rate(result(n_treated=4))
+    assert r.strength == 3 and any("only 4 treated units" in x for x in r.reasons)
+
+
+def test_p3_significance_that_depends_on_the_inference_method_lowers_the_strength():
+    r = rate(result(cluster_p_value=0.01, wild_bootstrap_p_value=0.2))
+    assert r.strength == 3 and any(x.startswith("P3") for x in r.reasons)
+    assert rate(result(cluster_p_value=0.3, wild_bootstrap_p_value=0.4, randomisation_p_value=0.5)).strength == 4
+
+
+def test_p4_contaminated_comparison_group_lowers_the_strength():
+    assert rate(result(), contamination=0.25).strength == 3
+    assert rate(result(), contamination=0.05).strength == 4
+
+
+def test_strength_is_clamped_between_zero_and_one_above_the_sms_level():
+    worst = rate(result("its", comparison_group=False, n_treated=1, n_pre_periods=1,
+                        cluster_p_value=0.01, wild_bootstrap_p_value=0.5), contamination=0.5)
+    assert worst.strength == 0 and worst.label == "no usable evidence"
+    assert rate(result("meta_analysis")).sms is None
+
+
+def test_real_fits_a_diverging_pilot_group_is_rated_below_a_parallel_one():
+    spec = dict(outcome="y", unit="unit", time="year", treatment="post")
+    parallel = rate(analysis.fit("did", did_panel(seed=4), **spec))
+    diverging = rate(analysis.fit("did", did_panel(seed=4, trend_gap=0.8, noise=0.5), **spec))
+    assert parallel.sms == 3 and diverging.sms == 2
+    assert diverging.strength < parallel.strength
+    assert rate(analysis.fit("did", did_panel(n_treated=4, seed=4), **spec)).to_dict()["reasons"]
