@@ -74,3 +74,19 @@ def test_footer_records_parameters_input_digest_and_version(page, built):
     assert f"sha256 {digest}" in footer
     assert "initiative = whole_place_community_budgets" in footer and "indicator = neet_rate" in footer
     assert "Workbench version" in footer
+
+
+def test_evidence_rating_and_its_reasons_are_shown(page):
+    found = re.search(r"Strength of evidence: ([0-5]) out of 5 \((no usable evidence|very weak|weak|moderate|strong)\)",
+                      page)
+    assert found and re.search(r"SMS [1-3]: ", page)
+    assert "S1: before-and-after outcomes against a comparison group" in page
+    assert "wild cluster bootstrap p-value" in page and "randomisation p-value" in page
+
+
+def test_every_outcome_is_shown_with_raw_and_adjusted_p_values(page):
+    section = page[page.index("All outcomes analysed for"):]
+    assert "p-value adjusted for all outcomes" in section
+    assert "Benjamini-Hochberg" in section
+    for name in ("Emergency hospital admissions", "Police recorded crime"):
+        assert f'<th scope="row">{name}</th>' in section

@@ -11,9 +11,10 @@ RATE = Indicator("x", "Emergency hospital admissions", "emergency admission rate
 SHARE = Indicator("y", "NEET", "NEET rate", "social", "percent of 16-17 year olds", 100.0, "lower", "")
 
 
-def result(estimate, low, high, p, gap=0.0, n_pre=6):
+def result(estimate, low, high, p, gap=0.0, n_pre=6, pre_p=0.5):
     return Result("did", "m", (Estimate("treated", estimate, 0.3, low, high, p),), {},
-                  {"first_post_period": 2010}, {"pre_period_trend_gap": gap, "n_pre_periods": n_pre})
+                  {"first_post_period": 2010}, {"pre_period_trend_gap": gap, "n_pre_periods": n_pre,
+                                                  "pre_trend_p_value": pre_p})
 
 
 def test_clear_reduction_is_stated_as_a_finding_with_its_unit():
@@ -37,10 +38,24 @@ def test_percentages_are_differences_in_percentage_points():
     assert "less than 0.001" in text.p_value_sentence(result(-0.915, -1.209, -0.621, 1e-8))
 
 
-def test_diverging_pre_trends_are_flagged_in_words():
-    assert "moved broadly in parallel" in text.pre_trend_sentence(result(-4.0, -4.8, -3.4, 1e-6, gap=0.01), RATE)
-    assert "treat the estimate with caution" in text.pre_trend_sentence(
-        result(-4.0, -4.8, -3.4, 1e-6, gap=0.8), RATE)
+def test_diverging_pre_trends_are_flagged_in_words_from_the_joint_test():
+    parallel = text.pre_trend_sentence(result(-4.0, -4.8, -3.4, 1e-6, gap=0.01, pre_p=0.42), RATE)
+    assert "moved broadly in parallel" in parallel and "p-value 0.42" in parallel
+    diverging = text.pre_trend_sentence(result(-4.0, -4.8, -3.4, 1e-6, gap=0.8, pre_p=0.0004), RATE)
+    assert "treat the estimate with caution" in diverging and "less than 0.001" in diverging
+    assert "too few periods" in text.pre_trend_sentence(result(-4.0, -4.8, -3.4, 1e-6, n_pre=1), RATE)
+
+
+def test_rating_and_multiplicity_sentences_report_the_numbers():
+    import pandas as pd
+
+    from workbench.analysis.rating import EvidenceRating
+
+    assert text.rating_sentence(EvidenceRating(3, 4)) == (
+        "Strength of evidence: 4 out of 5 (strong); Maryland Scientific Methods Scale level 3.")
+    table = pd.DataFrame({"p_value": [0.01, 0.04, 0.6], "p_adjusted": [0.03, 0.06, 0.6]})
+    assert "2 had a p-value below 0.05" in text.multiplicity_sentence(table)
+    assert "1 still do" in text.multiplicity_sentence(table)
 
 
 def test_numbers_are_rounded_for_reading():

@@ -38,7 +38,7 @@ STRENGTH_LABELS = {0: "no usable evidence", 1: "very weak", 2: "weak", 3: "moder
                    5: "very strong"}
 SMS_LABELS = {
     1: "SMS 1: a simple before-and-after or cross-sectional comparison",
-    2: "SMS 2: a comparison with controls, but without a credible comparison group and before-and-after data",
+    2: "SMS 2: a before-and-after or a pilot-versus-comparison contrast, without evidence that the comparison is like-for-like",
     3: "SMS 3: before-and-after outcomes against a comparison group shown to be comparable",
 }
 

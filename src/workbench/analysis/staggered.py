@@ -37,6 +37,7 @@ KEY_COLUMN = {"simple": None, "dynamic": "event_time", "group": "group", "calend
 TERM_PREFIX = {"dynamic": "e", "group": "g", "calendar": "t"}
 SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10  # R did reports standard errors at or below this as NA
 DEFAULT_SEED = 20210101
+SIGNS = 1.0 - 2.0 * ((np.arange(256)[:, None] >> np.arange(8)) & 1)  # byte -> its 8 bits as -1/+1
 
 
 @dataclass(frozen=True, eq=False)
@@ -316,50 +317,82 @@ def _family(levels, theta, linear, overall) -> dict:
 def _inference(cells: _Cells, shares: np.ndarray, families: dict, panel: _Panel, n_boot: int, seed: int,
                confidence: float) -> dict[str, dict]:
     """Analytic SEs, bootstrap SEs and uniform critical values for the cells and each aggregation."""
-    k = len(cells.att)
-    draws = _block_draws(cells, panel, n_boot, seed) if n_boot > 0 else None
-    out = {"group_time": _summarise(cells.inf, None if draws is None else draws[:, :k], confidence, False)}
-    base = np.hstack([cells.inf, shares])
-    for name, family in families.items():
-        out[name] = _summarise(base @ family["map"], None if draws is None else draws @ family["map"],
-                               confidence, True)
+    k, n = len(cells.att), cells.inf.shape[0]
+    maps = np.hstack([f["map"] for f in families.values()])  # one product serves every aggregation
+    se = np.r_[_column_norms(cells.inf), _column_norms(_matmul(np.hstack([cells.inf, shares]), maps))] / n
+    se = np.where(np.isfinite(se) & (se > SE_FLOOR), se, np.nan)  # sqrt(mean(psi^2) / n), as R getSE
+    draws = sigma = None
+    if n_boot > 0:
+        base = _draw_map(cells, panel)
+        draws = _block_draws(panel, np.hstack([base[:, :k], base @ maps]), n_boot, seed)
+        sigma = _iqr_se(draws)
+    edges = np.cumsum([0, k] + [len(f["estimate"]) for f in families.values()])
+    out = {}
+    for name, lo, hi in zip(["group_time", *families], edges[:-1], edges[1:]):
+        if draws is None:
+            out[name] = {"se": se[lo:hi], "boot_se": np.full(hi - lo, np.nan), "crit": np.nan}
+        else:
+            crit = _sup_t(draws[:, lo:hi], sigma[lo:hi], confidence, overall_first=name != "group_time")
+            out[name] = {"se": se[lo:hi], "boot_se": sigma[lo:hi], "crit": crit}
     return out
 
 
-def _summarise(inf: np.ndarray, draws: np.ndarray | None, confidence: float, overall_first: bool) -> dict:
-    se = np.sqrt((inf ** 2).sum(axis=0)) / inf.shape[0]  # sqrt(mean(psi^2) / n), as R getSE
-    se = np.where(np.isfinite(se) & (se > SE_FLOOR), se, np.nan)
-    if draws is None:
-        return {"se": se, "boot_se": np.full(len(se), np.nan), "crit": np.nan}
-    sigma = _iqr_se(draws)
-    return {"se": se, "boot_se": sigma, "crit": _sup_t(draws, sigma, confidence, overall_first)}
+def _column_norms(x: np.ndarray) -> np.ndarray:
+    return np.sqrt(np.einsum("ij,ij->j", x, x))
 
 
-def _block_draws(cells: _Cells, panel: _Panel, n_boot: int, seed: int) -> np.ndarray:
-    """Bootstrap draws of the mean of v_i psi_i for every cell and cohort share (B x (K + cohorts)).
+def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b in row pieces small enough (m * k * n <= 2**18) for OpenBLAS to run each on one thread.
 
-    The same draws as multiplier_bootstrap(np.hstack([cells.inf, shares]), n_boot, seed), but each
-    unit lies in one cohort block, so sums of v_i w_i Y_it per block (B x n x T work instead of
-    B x n x cells) give every cell's draw. Needs the units sorted by cohort.
+    Its threads gain little at these sizes and stall for whole scheduler slices when other
+    processes hold the cores (measured: 1 ms split against 60 ms in one call on a busy machine).
     """
+    rows = max(1, (1 << 18) // max(a.shape[1] * b.shape[1], 1))
+    if rows >= a.shape[0]:
+        return a @ b
+    return np.vstack([a[lo:lo + rows] @ b for lo in range(0, a.shape[0], rows)])
+
+
+def _draw_map(cells: _Cells, panel: _Panel) -> np.ndarray:
+    """The linear map from per-block sums of v_i [w_i Y_it ..., w_i, 1] to the IF means of every cell
+    and cohort share: a cell's draw is (sum_D v w (dY - mean_D)) / W_D - (sum_C v w (dY - mean_C)) / W_C,
+    and a share's is (sum_g v w - pg * sum v) / n. Rows: block c, column j at c * (T + 2) + j."""
     n, k = cells.inf.shape
-    edges = np.r_[np.searchsorted(panel.cohort, cells.blocks), n]
-    wy = np.column_stack([panel.w[:, None] * panel.Y, panel.w])
+    width = panel.Y.shape[1] + 2
+    w_col, one_col = width - 2, width - 1
+    out = np.zeros((len(cells.blocks) * width, k + len(panel.cohorts)))
+    cols = np.arange(k)
+    for blocks, scale, mean in [(np.eye(len(cells.blocks))[cells.treated_block].T, 1 / cells.sum_d, cells.mean_d),
+                                (cells.control_blocks, -1 / cells.sum_c, cells.mean_c)]:
+        c, kk = np.nonzero(blocks)
+        np.add.at(out, (c * width + cells.tj[kk], cols[kk]), scale[kk])
+        np.add.at(out, (c * width + cells.bj[kk], cols[kk]), -scale[kk])
+        np.add.at(out, (c * width + w_col, cols[kk]), -scale[kk] * mean[kk])
     est = np.searchsorted(cells.blocks, panel.cohorts)
-    pg = np.add.reduceat(panel.w, edges[:-1])[est] / n
-    cols, tb = np.arange(k), cells.treated_block
+    pg = np.array([panel.w[panel.cohort == g].sum() for g in panel.cohorts]) / n
+    out[est * width + w_col, k + np.arange(len(est))] += 1 / n
+    out[(np.arange(len(cells.blocks)) * width + one_col)[:, None], k + np.arange(len(est))] -= pg / n
+    return out
+
+
+def _block_draws(panel: _Panel, draw_map: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
+    """Multiplier-bootstrap draws, B x parameters: per-block sums of v_i [w_i Y_it, w_i, 1], mapped.
+
+    The same draws as multiplier_bootstrap(psi, n_boot, seed) on the parameters' influence functions
+    psi, but each unit lies in one cohort block, so the sums cost B x n x T instead of B x n x cells.
+    Outcomes are centred within unit (every effect uses within-unit changes) to keep the sums small.
+    Needs the units sorted by cohort.
+    """
+    n = len(panel.w)
+    edges = np.r_[np.searchsorted(panel.cohort, np.unique(panel.cohort)), n]
+    z = np.column_stack([panel.w[:, None] * (panel.Y - panel.Y.mean(axis=1, keepdims=True)), panel.w, np.ones(n)])
     rng = np.random.default_rng(seed)
-    step = _chunk(n_boot, max(n, len(cells.blocks) * k))
-    out = np.empty((n_boot, k + len(est)))
+    step = _chunk(n_boot, max(n, draw_map.shape[0]))
+    out = np.empty((n_boot, draw_map.shape[1]))
     for lo in range(0, n_boot, step):
         v = _rademacher(rng, min(step, n_boot - lo), n)
-        sums = np.stack([v[:, a:b] @ wy[a:b] for a, b in zip(edges[:-1], edges[1:])], axis=1)
-        s_y, s_w = sums[..., :-1], sums[..., -1]
-        diff = s_y[:, :, cells.tj] - s_y[:, :, cells.bj]
-        treated = diff[:, tb, cols] - cells.mean_d * s_w[:, tb]
-        control = np.einsum("bck,ck->bk", diff, cells.control_blocks) - cells.mean_c * (s_w @ cells.control_blocks)
-        out[lo:lo + len(v), :k] = treated / cells.sum_d - control / cells.sum_c
-        out[lo:lo + len(v), k:] = (s_w[:, est] - pg * v.sum(axis=1)[:, None]) / n
+        sums = np.hstack([_matmul(v[:, a:b], z[a:b]) for a, b in zip(edges[:-1], edges[1:])])
+        out[lo:lo + len(v)] = _matmul(sums, draw_map)
     return out
 
 
@@ -368,18 +401,15 @@ def multiplier_bootstrap(inf: np.ndarray, n_boot: int, seed: int = DEFAULT_SEED)
     n = inf.shape[0]
     rng = np.random.default_rng(seed)
     step = _chunk(n_boot, n)
-    return np.vstack([_rademacher(rng, min(step, n_boot - lo), n) @ inf / n for lo in range(0, n_boot, step)])
+    return np.vstack([_matmul(_rademacher(rng, min(step, n_boot - lo), n), inf) / n
+                      for lo in range(0, n_boot, step)])
 
 
 def _rademacher(rng: np.random.Generator, rows: int, n: int) -> np.ndarray:
     """rows x n signs from the raw bit stream (one 64-bit word per 64 units), so chunking keeps draws."""
     words = (n + 63) // 64
-    raw = rng.bit_generator.random_raw(rows * words).astype("<u8")
-    signs = np.unpackbits(raw.view(np.uint8).reshape(rows, words * 8), axis=1, count=n,
-                          bitorder="little").astype(np.float64)
-    signs *= -2.0
-    signs += 1.0
-    return signs
+    raw = rng.bit_generator.random_raw(rows * words).astype("<u8").view(np.uint8).reshape(rows, words * 8)
+    return np.take(SIGNS, raw, axis=0).reshape(rows, words * 64)[:, :n]
 
 
 def _chunk(n_boot: int, width: int) -> int:
@@ -413,7 +443,7 @@ def _pre_trend_test(cells: _Cells, se: np.ndarray) -> tuple[float, float, int]:
         return np.nan, np.nan, 0
     inf = cells.inf[:, pre]
     n = inf.shape[0]
-    v = inf.T @ inf / n
+    v = _matmul(np.ascontiguousarray(inf.T), inf) / n
     if 1.0 / np.linalg.cond(v, p=1) <= np.finfo(float).eps:
         return np.nan, np.nan, len(pre)
     att = cells.att[pre]

@@ -7,13 +7,16 @@ the batch reads to build the index.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import pandas as pd
 
 import workbench
+from workbench.analysis.multiplicity import adjust_headlines
+from workbench.analysis.rating import EvidenceRating, rate
 from workbench.analysis.results import Result
 from workbench.briefs import text
 from workbench.briefs.figures import Chart, trend_chart
@@ -33,18 +36,36 @@ class OutcomeBrief:
     result: Result
     parameters: dict[str, Any]
     catalog: Catalog
+    outcomes: Mapping[str, Result] = field(default_factory=dict)
 
     @classmethod
     def build(cls, panel: OutcomePanel, result: Result, parameters: dict[str, Any] | None = None,
-              catalog: Catalog | None = None) -> "OutcomeBrief":
-        """Assemble a brief; `parameters` are the notebook's parameters, shown in the footer."""
+              catalog: Catalog | None = None, outcomes: Mapping[str, Result] | None = None) -> "OutcomeBrief":
+        """Assemble a brief; `parameters` are the notebook's parameters, shown in the footer.
+
+        `outcomes` maps every indicator analysed for this initiative (this one included) to its
+        result, so the brief can show them together with p-values adjusted for testing them all.
+        """
         params = parameters or {"initiative": panel.initiative.id, "indicator": panel.indicator.id}
-        return cls(panel, result, dict(params), catalog if catalog is not None else default_catalog())
+        return cls(panel, result, dict(params), catalog if catalog is not None else default_catalog(),
+                   dict(outcomes or {}))
 
     @cached_property
     def overlaps(self):
         """Other initiatives covering some of this brief's pilot or comparison areas."""
         return overlaps(self.panel, self.catalog)
+
+    @cached_property
+    def rating(self) -> EvidenceRating:
+        """How strong the evidence is: Maryland SMS level and 0-5 strength, with the reasons."""
+        comparison = self.result.sample.get("n_comparison_units") or 0
+        contaminated = len({a for o in self.overlaps for a in o.comparison_areas})
+        return rate(self.result, contamination=contaminated / comparison if comparison else None)
+
+    @cached_property
+    def outcome_table(self) -> pd.DataFrame:
+        """Every outcome's headline estimate with raw and Benjamini-Hochberg adjusted p-values."""
+        return adjust_headlines(self.outcomes) if self.outcomes else pd.DataFrame()
 
     # --- the words -------------------------------------------------------------------------
     @property
@@ -61,6 +82,7 @@ class OutcomeBrief:
         """Three to five sentences: the estimate, its certainty, the trend check, the caveat."""
         points = [text.estimate_sentence(self.result, self.panel.indicator),
                   text.p_value_sentence(self.result),
+                  text.rating_sentence(self.rating),
                   text.pre_trend_sentence(self.result, self.panel.indicator)]
         for o in self.overlaps:
             if o.pilot_areas:
@@ -122,7 +144,25 @@ class OutcomeBrief:
                       formats={c: ".3f" for c in tidy.columns[1:]}, row_header="Estimate")
         return Html(f'<section aria-labelledby="findings"><h2 id="findings">What we found</h2>'
                     f"<p>{esc(text.estimate_sentence(self.result, self.panel.indicator))}</p>"
-                    f"{self.chart().html()}{shown}</section>")
+                    f"{self.chart().html()}{shown}{self.other_outcomes().markup}</section>")
+
+    def other_outcomes(self) -> Html:
+        """All outcomes analysed for this initiative, raw p-values beside the adjusted ones."""
+        if self.outcome_table.empty:
+            return Html("")
+        names = load("indicators", self.catalog).set_index("indicator")["name"]
+        shown = self.outcome_table.assign(outcome=lambda t: t["outcome"].map(lambda i: names.get(i, i)))
+        shown = shown[["outcome", "estimate", "ci_low", "ci_high", "p_value", "p_adjusted"]]
+        for column in ("p_value", "p_adjusted"):
+            shown[column] = shown[column].map(text.p_value_text)
+        level = round(self.result.confidence * 100)
+        shown.columns = ["Outcome", "Estimate", f"{level}% CI low", f"{level}% CI high", "p-value",
+                         "p-value adjusted for all outcomes"]
+        return Html(
+            f"<h3>All outcomes analysed for {esc(self.panel.initiative.name)}</h3>"
+            f"<p>{esc(text.multiplicity_sentence(self.outcome_table))}</p>"
+            + table(shown, f"Estimates for every outcome, with p-values adjusted for testing {len(shown)} outcomes "
+                    "(Benjamini-Hochberg)", formats={c: ".3f" for c in shown.columns[1:4]}, row_header="Outcome"))
 
     def what_was_done(self) -> Html:
         """The initiative, its pilots and member authorities, and the comparison group."""
@@ -141,7 +181,8 @@ class OutcomeBrief:
     def how_secure(self) -> Html:
         """Design, the trend check, and the threats the reader should weigh."""
         ini = self.panel.initiative
-        threats = [text.pre_trend_sentence(self.result, self.panel.indicator)]
+        threats = [text.pre_trend_sentence(self.result, self.panel.indicator),
+                   text.inference_sentence(self.result)]
         for o in self.overlaps:
             threats.append(
                 f"{o.initiative} (from {o.first_post_period}) includes {len(o.pilot_areas)} of the pilot areas "
@@ -150,9 +191,14 @@ class OutcomeBrief:
                        "there before could still come from something else that changed in those places.")
         if ini.evaluation_note:
             threats.append(ini.evaluation_note)
+        rating = self.rating.to_dict()
         return Html(
             f'<section aria-labelledby="how-secure"><h2 id="how-secure">How secure is this?</h2>'
-            f"<p>Design: {esc(self.result.method)}.</p>{bullet_list(threats)}</section>")
+            f'<p class="rating"><strong>Strength of evidence: {rating["strength"]} out of 5 '
+            f'({esc(rating["label"])}).</strong> {esc(rating["sms_label"])}.</p>'
+            f"<p>Why this rating:</p>{bullet_list(rating['reasons'])}"
+            f"<p>Design: {esc(self.result.method)}.</p>"
+            f"<p>Threats to weigh:</p>{bullet_list(threats)}</section>")
 
     def footer(self) -> Html:
         """Where every number came from: parameters, input data digests, package version, sources."""
@@ -185,10 +231,18 @@ class OutcomeBrief:
             "estimate": e.estimate, "ci_low": e.ci_low, "ci_high": e.ci_high, "p_value": e.p_value,
             "unit": text.unit_phrase(self.panel.indicator),
             "design": self.result.design,
+            "rating": self.rating.to_dict(),
+            "p_adjusted": self._adjusted_p(),
             "parameters": self.parameters,
             "input_digest": self.panel.digest,
             "version": workbench.__version__,
         }
+
+    def _adjusted_p(self) -> float | None:
+        if self.outcome_table.empty:
+            return None
+        row = self.outcome_table[self.outcome_table["outcome"] == self.panel.indicator.id]
+        return float(row["p_adjusted"].iloc[0]) if len(row) else None
 
     def emit_record(self) -> None:
         """Display the record under its own MIME type; the HTML export skips it, the batch reads it."""

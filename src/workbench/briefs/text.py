@@ -75,18 +75,57 @@ def p_value_sentence(result: Result) -> str:
 
 
 def pre_trend_sentence(result: Result, ind: Indicator) -> str:
-    """Whether pilot and comparison areas moved together before the initiative (descriptive)."""
-    slope = result.diagnostics.get("pre_period_trend_gap")
-    n = result.diagnostics.get("n_pre_periods", 0)
-    if slope is None or slope != slope:
-        return "There are too few periods before the initiative to compare earlier trends."
-    effect = abs(result.main.estimate)
-    drift = abs(slope) * n
-    together = drift < max(0.5 * effect, 1e-12) if clear_difference(result) else drift < abs(result.main.std_error) * 2
-    gap = f"{number(abs(slope))} {unit_phrase(ind)} a year"
-    if together:
-        return (f"In the {n} years before, pilot and comparison areas moved broadly in parallel (their gap "
-                f"changed by {gap}), which supports using the comparison areas as the counterfactual.")
-    return (f"In the {n} years before, the gap between pilot and comparison areas was already changing by "
-            f"{gap}, so the comparison areas may not show what would have happened without the "
-            "initiative; treat the estimate with caution.")
+    """Whether pilot and comparison areas moved together before the initiative, with the formal test."""
+    d = result.diagnostics
+    n = d.get("n_pre_periods", 0)
+    p = d.get("pre_trend_p_value")
+    if n < 2 or p is None or p != p:
+        return "There are too few periods before the initiative to check that pilot and comparison areas moved together."
+    slope = d.get("pre_period_trend_gap")
+    gap = (f" (their gap changed by {number(abs(slope))} {unit_phrase(ind)} a year)"
+           if slope is not None and slope == slope else "")
+    if p >= 0.05:
+        return (f"In the {n} years before, pilot and comparison areas moved broadly in parallel{gap}: a joint "
+                f"test of the yearly differences before the start finds no clear divergence (p-value {p:.2f}), "
+                "which supports using the comparison areas as the counterfactual.")
+    return (f"In the {n} years before, pilot and comparison areas were already drifting apart{gap}: a joint "
+            f"test of the yearly differences before the start rejects parallel trends (p-value {_p(p)}), so "
+            "the comparison areas may not show what would have happened without the initiative; treat the "
+            "estimate with caution.")
+
+
+def inference_sentence(result: Result) -> str:
+    """How the uncertainty was measured, and whether the methods agree (few pilot areas)."""
+    d = result.diagnostics
+    n = result.sample.get("n_treated_units")
+    parts = [f"{name} p-value {_p(d[key])}" for name, key in
+             (("wild cluster bootstrap", "wild_bootstrap_p_value"), ("randomisation", "randomisation_p_value"),
+              ("conventional clustered", "cluster_p_value")) if key in d and d[key] == d[key]]
+    if not parts:
+        return "Uncertainty is measured as described under Design."
+    few = f"With {n} pilot areas, conventional clustered errors can overstate certainty, so " if n and n < 10 else ""
+    return (f"{few}{'t' if few else 'T'}he headline interval comes from a method that stays honest with few "
+            f"pilot areas; the methods compared: {'; '.join(parts)}.")
+
+
+def rating_sentence(rating) -> str:
+    """The evidence rating in one sentence."""
+    level = f"Maryland Scientific Methods Scale level {rating.sms}" if rating.sms else "not scoreable on the Maryland scale"
+    return f"Strength of evidence: {rating.strength} out of 5 ({rating.label}); {level}."
+
+
+def multiplicity_sentence(table) -> str:
+    """What adjusting for many outcomes changes."""
+    raw = int((table["p_value"] < 0.05).sum())
+    adjusted = int((table["p_adjusted"] < 0.05).sum())
+    return (f"{len(table)} outcomes were tested for this initiative. {raw} had a p-value below 0.05; after "
+            f"adjusting for testing them all (Benjamini-Hochberg false discovery rate), {adjusted} still do.")
+
+
+def _p(p: float) -> str:
+    return "less than 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def p_value_text(p: float) -> str:
+    """A p-value for a table: three decimals, or '< 0.001'."""
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
