@@ -90,3 +90,27 @@ def test_specification_errors_say_what_to_change(kwargs, message):
     args = dict(unit="unit", time="year", outcome="y", treated=["treated00"], start=2005) | kwargs
     with pytest.raises(SpecificationError, match=message):
         comparison.select(trend_panel(), **args)
+
+
+def test_fit_with_a_comparison_group_uses_only_it_and_records_the_choice():
+    df = trend_panel(seed=3)
+    treated = sorted(df.loc[df["group"] == "treated", "unit"].unique())
+    group = comparison.select(df, unit="unit", time="year", outcome="y", treated=treated, start=2005,
+                              method="nearest", k=2, exclude={"twin10": "reorganised"})
+    r = analysis.fit("did", df, comparison=group, outcome="y", unit="unit", time="year", treatment="post",
+                     checks=False)
+    assert r.sample["comparison_units"] == list(group.units) == r.sample["comparison_units"]
+    assert r.sample["n_comparison_units"] == len(group.units)
+    assert r.sample["comparison_method"].startswith("2 nearest neighbours")
+    assert r.sample["excluded_units"] == {"twin10": "reorganised"}
+    assert r.sample["n_obs"] == 10 * (len(treated) + len(group.units))
+
+
+def test_reorganised_areas_are_excluded_unless_the_dataset_is_harmonised(catalog):
+    from workbench import evidence
+
+    assert evidence.reorganised_areas("outcomes_demo", 2004, catalog) == {}   # harmonised_boundaries: true
+    not_harmonised = evidence.reorganised_areas("areas", 2004, catalog)
+    assert {"E06000049", "E06000050", "E06000055", "E06000056"} <= set(not_harmonised)
+    assert "created 01 April 2009" in not_harmonised["E06000049"]
+    assert evidence.reorganised_areas("areas", 2010, catalog) == {}

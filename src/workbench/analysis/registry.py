@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import pandas as pd
 
+from workbench.analysis.comparison import ComparisonGroup
 from workbench.analysis.results import Result
 from workbench.errors import SpecificationError
 
@@ -36,6 +38,16 @@ def designs() -> pd.DataFrame:
     )
 
 
-def fit(design: str, data: pd.DataFrame, **spec) -> Result:
-    """Fit the registered `design` to a long panel (one row per unit and period)."""
-    return get(design)(data, **spec)
+def fit(design: str, data: pd.DataFrame, *, comparison: ComparisonGroup | None = None, **spec) -> Result:
+    """Fit the registered `design` to a long panel (one row per unit and period).
+
+    With `comparison` (from `analysis.comparison.select`), only the treated units and that
+    comparison group are used, and the result's sample records how they were chosen and who.
+    """
+    estimator = get(design)
+    if comparison is None:
+        return estimator(data, **spec)
+    if "unit" not in spec:
+        raise SpecificationError(f"design '{design}' has no unit column, so a comparison group cannot be applied")
+    result = estimator(comparison.restrict(data, spec["unit"]), **spec)
+    return dataclasses.replace(result, sample={**result.sample, **comparison.describe()})

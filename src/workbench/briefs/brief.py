@@ -175,8 +175,30 @@ class OutcomeBrief:
             f"<p>{esc(ini.description)}</p>"
             f"<p>{esc(ini.name)} ran from {ini.start:%B %Y} to {ini.end:%B %Y}. The analysis treats "
             f"{self.result.sample['first_post_period']} onwards as the period after it began, and compares "
-            f"{self.result.sample['n_treated_units']} pilot authorities with {esc(self.panel.comparison_rule)}.</p>"
-            f"{table(pilots, f'{ini.name} pilots and their member authorities', row_header='Pilot')}</section>")
+            f"{self.result.sample['n_treated_units']} pilot authorities with {esc(self._comparison_text())}.</p>"
+            f"{table(pilots, f'{ini.name} pilots and their member authorities', row_header='Pilot')}"
+            f"{self._comparison_list(names)}</section>")
+
+    def _comparison_text(self) -> str:
+        sample = self.result.sample
+        if "comparison_method" not in sample:
+            return self.panel.comparison_rule
+        chosen = sample["comparison_method"]
+        text_ = (self.panel.comparison_rule if chosen == "all eligible areas"
+                 else f"{sample['n_comparison_units']} comparison authorities chosen as {chosen}")
+        excluded = sample.get("excluded_units") or {}
+        return text_ + (f", leaving out {len(excluded)} authorities (listed below)" if excluded else "")
+
+    def _comparison_list(self, names: pd.Series) -> str:
+        units = self.result.sample.get("comparison_units") or []
+        excluded = self.result.sample.get("excluded_units") or {}
+        listed = ", ".join(sorted(names.get(c, c) for c in units))
+        out = (f"<details><summary>The {len(units)} comparison authorities</summary><p>{esc(listed)}</p></details>"
+               if units else "")
+        if excluded:
+            out += "<h3>Authorities left out of the comparison</h3>" + bullet_list(
+                [f"{names.get(c, c)}: {reason}" for c, reason in sorted(excluded.items())])
+        return out
 
     def how_secure(self) -> Html:
         """Design, the trend check, and the threats the reader should weigh."""

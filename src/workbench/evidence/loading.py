@@ -64,6 +64,25 @@ def initiatives(catalog: Catalog | None = None) -> dict[str, Initiative]:
     return read_initiatives(cat[INITIATIVES].path, set(area_aliases(cat)))
 
 
+def reorganised_areas(dataset_id: str, first_period: int, catalog: Catalog | None = None) -> dict[str, str]:
+    """Areas created after the panel starts whose earlier series are not comparable: code -> reason.
+
+    Periods are financial years named by their start year, so an area created on 1 April 2009 has
+    no like-for-like series before period 2009. A dataset whose catalogue entry says
+    `harmonised_boundaries: true` has been rebuilt on current boundaries, and nothing is excluded.
+    """
+    cat = _catalog(catalog)
+    if cat[dataset_id].extra.get("harmonised_boundaries"):
+        return {}
+    areas = load(AREAS, cat)
+    created = pd.to_datetime(areas["valid_from"], errors="coerce")
+    start = pd.Timestamp(year=int(first_period), month=4, day=1)
+    late = areas[created > start]
+    return {code: f"created {when:%d %B %Y}; its series before then is not comparable and "
+                  f"{dataset_id} is not harmonised to current boundaries"
+            for code, when in zip(late["area_code"], created[created > start])}
+
+
 def area_aliases(catalog: Catalog | None = None) -> dict[str, str]:
     """Every accepted area code (current and former) -> its current code."""
     areas = load(AREAS, catalog)
