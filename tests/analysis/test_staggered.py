@@ -269,6 +269,7 @@ def _drop_first_row(d):
     (_drop_first_row, {}, "the panel is unbalanced: unit=1 has 9 of 10 periods"),
     (lambda d: pd.concat([d, d.iloc[:1]]), {}, "more than one row for unit=1"),
     (lambda d: d.assign(y=d["y"].where(d.index != 3)), {}, "missing or non-numeric"),
+    (lambda d: d.assign(unit=d["unit"].where(d["unit"] != 7)), {}, "unit column 'unit' has 10 missing values"),
     (lambda d: d.assign(first=np.where((d["unit"] == 150) & (d["year"] == 2009), 2002, d["first"])), {},
      "must hold one value per unit"),
     (lambda d: d.assign(first=np.where(d["unit"] == 150, 2004.5, d["first"])), {}, "not a period of the panel"),

@@ -14,7 +14,8 @@ Analytic standard errors are sqrt(sum psi_i^2) / n (R with bstrap=FALSE). Aggreg
 dynamic, group, calendar) weight cells by cohort size and add R's "wif" term for the estimated
 weights. One multiplier-bootstrap draw matrix (Rademacher weights per unit, as R's BMisc) is shared
 by every parameter: bootstrap standard errors are R's IQR estimator and uniform bands use the sup-t
-critical value over each family (all ATT(g,t); event times; cohorts; calendar periods).
+critical value over each family (all ATT(g,t); event times; cohorts; calendar periods). The draws
+are linear in per-cohort sums of v_i w_i Y_it, so they cost B x units x periods, not x cells.
 """
 
 from __future__ import annotations
@@ -182,6 +183,8 @@ def _prepare(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str
     w = require_numeric(data, weights, "weights") if weights is not None else np.ones(len(data))
     require_unique_unit_time(data, unit, time)
     codes, units = pd.factorize(data[unit], sort=True)
+    if (codes < 0).any():
+        raise SpecificationError(f"unit column '{unit}' has {int((codes < 0).sum())} missing values; drop those rows")
     periods, t_codes = np.unique(t, return_inverse=True)
     _require_balance(codes, units, len(periods), unit)
     Y = np.empty((len(units), len(periods)))
@@ -324,7 +327,7 @@ def _inference(cells: _Cells, shares: np.ndarray, families: dict, panel: _Panel,
     draws = sigma = None
     if n_boot > 0:
         base = _draw_map(cells, panel)
-        draws = _block_draws(panel, np.hstack([base[:, :k], base @ maps]), n_boot, seed)
+        draws = _block_draws(panel, np.hstack([base[:, :k], _matmul(base, maps)]), n_boot, seed)
         sigma = _iqr_se(draws)
     edges = np.cumsum([0, k] + [len(f["estimate"]) for f in families.values()])
     out = {}
@@ -419,7 +422,7 @@ def _chunk(n_boot: int, width: int) -> int:
 def _iqr_se(b: np.ndarray) -> np.ndarray:
     """R mboot's bootstrap SE, (q75 - q25) / (z75 - z25) with type-1 quantiles; NaN if degenerate."""
     ok = np.all(np.isfinite(b), axis=0) & (b.shape[0] * (b ** 2).sum(axis=0) > SE_FLOOR)
-    q75, q25 = np.quantile(b[:, ok], [0.75, 0.25], axis=0, method="inverted_cdf")
+    q75, q25 = _type1_quantiles(b[:, ok], [0.75, 0.25])
     sigma = np.full(b.shape[1], np.nan)
     sigma[ok] = (q75 - q25) / (special.ndtri(0.75) - special.ndtri(0.25))
     return np.where(sigma > 0, sigma, np.nan)
@@ -433,7 +436,13 @@ def _sup_t(b: np.ndarray, sigma: np.ndarray, confidence: float, overall_first: b
     if not terms.any():
         return np.nan
     sup = np.max(np.abs(b[:, terms] / sigma[terms]), axis=1)
-    return max(float(np.quantile(sup, confidence, method="inverted_cdf")), special.ndtri(0.5 + confidence / 2))
+    return max(float(_type1_quantiles(sup, [confidence])[0]), special.ndtri(0.5 + confidence / 2))
+
+
+def _type1_quantiles(x: np.ndarray, qs: list[float]) -> np.ndarray:
+    """Quantiles along the first axis as R's type 1 (numpy's "inverted_cdf"), by one partition."""
+    idx = np.clip(np.ceil(len(x) * np.asarray(qs) - 1).astype(int), 0, len(x) - 1)
+    return np.partition(x, np.unique(idx), axis=0)[idx]
 
 
 def _pre_trend_test(cells: _Cells, se: np.ndarray) -> tuple[float, float, int]:
