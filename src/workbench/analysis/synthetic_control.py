@@ -10,7 +10,8 @@ that tracks it before `start`. Two ways to choose the weights:
   See ``_simplex.py`` for the solver and the outer search.
 - ``method="plain"``: donor weights fitted directly to the outcome path over the fit periods.
 
-The effect of a treated unit is its average post-period gap (treated minus synthetic). Inference is
+The effect of a treated unit is its average post-period gap (treated minus synthetic); its pre-period
+RMSPE (and that RMSPE over the SD of its outcome) is taken over the fit periods. Inference is
 by placebos in space: every donor is refitted as if treated (its donors being the other donors), and
 p = rank of the treated unit's post/pre RMSPE ratio / (number of placebos + 1). With several
 treated units each is fitted separately against donors that exclude all treated units; the headline
@@ -88,7 +89,15 @@ class _Panel:
     predictors: pd.DataFrame | None
     pre: np.ndarray
     fit: np.ndarray
-    start: Any
+    y: np.ndarray
+    x: np.ndarray
+    col: dict
+
+    @classmethod
+    def build(cls, outcome: pd.DataFrame, predictors: pd.DataFrame, pre: np.ndarray, fit: np.ndarray) -> _Panel:
+        """The panel with numpy copies of both tables and a column index per unit."""
+        return cls(outcome, predictors, pre, fit, outcome.to_numpy(dtype=float), predictors.to_numpy(dtype=float),
+                   {u: i for i, u in enumerate(outcome.columns)})
 
 
 @dataclass(frozen=True)
@@ -141,7 +150,7 @@ def fit_synthetic_control(
                  panel, max_placebo_averages, seed)
     return SyntheticControlResult(
         "synthetic_control", _method_text(panel, fits, placebos, method), tuple(estimates), spec,
-        _sample(data, time, panel, treated, pool, dropped), _diagnostics(panel, fits, placebos, test, loo),
+        _sample(panel, treated, pool, dropped), _diagnostics(panel, fits, placebos, test, loo),
         _plot_frame(panel, fits, placebos, loo), confidence,
         weights=_weights(fits, unit), predictor_weights=_v_weights(panel, fits), balance=_balance(panel, fits),
     )
@@ -167,11 +176,11 @@ def _prepare(data, outcome, unit, time, treated, start, predictors, donors, fit_
     fit_mask = _fit_mask(periods, pre_periods, fit_periods)
     if predictors is None:
         pred = wide.loc[pre_periods]
-        pred.index = [f"{outcome} ({_scalar(p)})" for p in pre_periods]
+        pred.index = [f"{outcome} ({_show(p)})" for p in pre_periods]
     else:
         pred = _predictor_table(data, unit, time, periods, start, predictors)
     pool, dropped = _donor_pool(wide, pred, treated, donors, units, outcome)
-    panel = _Panel(wide[treated + pool], pred[treated + pool], periods < start, fit_mask, start)
+    panel = _Panel.build(wide[treated + pool], pred[treated + pool], periods < start, fit_mask)
     return panel, treated, pool, dropped
 
 
@@ -227,8 +236,8 @@ def _parse_predictor(item) -> tuple:
 
 def _label(var, when, op) -> str:
     if len(when) == 1:
-        return f"{var} ({_scalar(when[0])})"
-    return f"{var} ({op} {_scalar(min(when))}-{_scalar(max(when))})"
+        return f"{var} ({_show(when[0])})"
+    return f"{var} ({op} {_show(min(when))}-{_show(max(when))})"
 
 
 def _unique(labels: list[str]) -> list[str]:
@@ -254,7 +263,7 @@ def _donor_pool(wide, pred, treated, donors, units, outcome):
         if (why := missing(u)) is not None:
             raise SpecificationError(f"treated unit {u!r} has {why}; fill them or choose another unit")
     if donors is not None:
-        pool = list(donors)
+        pool = list(dict.fromkeys(donors))
         for d in pool:
             if d in treated:
                 raise SpecificationError(f"donor {d!r} is also a treated unit; remove it from `donors`")
@@ -274,18 +283,19 @@ def _donor_pool(wide, pred, treated, donors, units, outcome):
 
 def _fit_one(panel: _Panel, unit, donors: list, method: str) -> _Fit:
     """The synthetic control of `unit` from `donors` by the chosen method."""
-    y = panel.outcome
-    z1, z0 = y[unit].to_numpy()[panel.fit], y[donors].to_numpy()[panel.fit]
+    i, idx = panel.col[unit], [panel.col[d] for d in donors]
+    y1, y0 = panel.y[:, i], panel.y[:, idx]
+    z1, z0 = y1[panel.fit], y0[panel.fit]
     if method == "plain" or len(donors) == 1:
         w, v = simplex_lstsq(z0, z1), None
     else:
-        x = panel.predictors[[unit, *donors]].to_numpy()
+        x = panel.x[:, [i, *idx]]
         sd = x.std(axis=1, ddof=1)
         x = x / np.where(sd > 0, sd, 1.0)[:, None]
         solution = nested_weights(x[:, 0], x[:, 1:], z1, z0)
         w, v = solution.w, solution.v
-    synthetic = y[donors].to_numpy() @ w
-    gap = y[unit].to_numpy() - synthetic
+    synthetic = y0 @ w
+    gap = y1 - synthetic
     post = ~panel.pre
     return _Fit(unit, tuple(donors), w, v, synthetic, gap, _rms(gap[panel.fit]), _rms(gap[post]),
                 float(gap[post].mean()))
@@ -351,12 +361,12 @@ def _estimates(fits, placebos, test) -> list[Estimate]:
 
 def _method_text(panel, fits, placebos, method) -> str:
     periods = panel.outcome.index[panel.fit]
-    window = f"{_scalar(periods[0])}-{_scalar(periods[-1])}"
+    window = f"{_show(periods[0])}-{_show(periods[-1])}"
     if method == "nested":
         how = (f"donor weights on the simplex minimising the V-weighted distance of {len(panel.predictors)} "
                "predictors scaled by their SD across treated and donors; diagonal V chosen to minimise the "
-               f"outcome MSPE over {window} (nested optimisation, Powell from equal and regression-based starts, "
-               "best kept)")
+               f"outcome MSPE over {window} (nested optimisation: the outcome-path fit if some V reaches it, "
+               "otherwise the best of Powell searches from equal, regression-based and LP-derived V)")
     else:
         how = f"donor weights on the simplex fitted directly to the outcome over {window} (no predictors, no V)"
     several = len(fits) > 1
@@ -384,7 +394,7 @@ def _diagnostics(panel, fits, placebos, test, loo) -> dict[str, Any]:
         to_sd.append(f.pre_rmspe / sd if sd > 0 else NAN)
     out = {
         "pre_rmspe": float(np.mean([f.pre_rmspe for f in fits])),
-        "pre_rmspe_to_sd": float(np.max(to_sd)) if not np.isnan(to_sd).all() else NAN,
+        "pre_rmspe_to_sd": float(np.nanmax(to_sd)) if not np.isnan(to_sd).all() else NAN,
         "post_rmspe": float(np.mean([f.post_rmspe for f in fits])),
         "post_pre_rmspe_ratio": float(np.mean([f.ratio for f in fits])),
         "placebo_rank": test["rank"],
@@ -440,8 +450,11 @@ def _weights(fits, unit: str) -> pd.Series:
 def _v_weights(panel, fits) -> pd.Series:
     if fits[0].v is None:
         return pd.Series(dtype=float, name="weight")
-    parts = [pd.Series(f.v, index=pd.Index(panel.predictors.index, name="predictor"), name="weight") for f in fits]
-    return parts[0] if len(fits) == 1 else pd.concat(parts, keys=[f.unit for f in fits], names=["treated_unit", "predictor"])
+    index = pd.Index(panel.predictors.index, name="predictor")
+    parts = [pd.Series(f.v, index=index, name="weight") for f in fits]
+    if len(fits) == 1:
+        return parts[0]
+    return pd.concat(parts, keys=[f.unit for f in fits], names=["treated_unit", "predictor"])
 
 
 def _balance(panel, fits) -> pd.DataFrame:
@@ -458,7 +471,7 @@ def _balance(panel, fits) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def _sample(data, time, panel, treated, pool, dropped) -> dict[str, Any]:
+def _sample(panel, treated, pool, dropped) -> dict[str, Any]:
     periods = panel.outcome.index
     return {
         "n_obs": int(len(periods) * (len(treated) + len(pool))),
@@ -481,7 +494,8 @@ def _spec(outcome, unit, time, treated_unit, start, predictors, donors, method, 
          item[2] if len(item) == 3 else "mean"] for item in predictors]
     return {
         "outcome": outcome, "unit": unit, "time": time,
-        "treated_unit": [str(u) for u in treated_unit] if isinstance(treated_unit, (list, tuple)) else str(treated_unit),
+        "treated_unit": ([str(u) for u in treated_unit] if isinstance(treated_unit, (list, tuple))
+                         else str(treated_unit)),
         "start": _scalar(start), "predictors": preds,
         "donors": None if donors is None else [str(d) for d in donors], "method": method,
         "placebo": placebo, "leave_one_out": leave_one_out,
@@ -506,6 +520,12 @@ def _as_list(treated_unit) -> list:
 
 def _scalar(value):
     return value.item() if hasattr(value, "item") else value
+
+
+def _show(period) -> str:
+    """A period for labels: 1988.0 shows as 1988."""
+    value = _scalar(period)
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 register("synthetic_control", fit_synthetic_control,
