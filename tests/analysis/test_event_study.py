@@ -107,3 +107,17 @@ def test_single_start_panel_from_the_did_generator_matches_did_on_the_post_avera
 def test_specification_errors_say_what_to_change(change, message):
     with pytest.raises(SpecificationError, match=message):
         analysis.fit("event_study", change(staggered_panel(seed=2)), **SPEC)
+
+
+def test_strata_give_the_same_coefficients_as_pyfixest_with_region_by_year_effects():
+    pf = pytest.importorskip("pyfixest")
+    df = staggered_panel(seed=5)
+    df["region"] = df["unit"].map(lambda u: f"r{int(u[1:]) % 3}")
+    ours = analysis.fit("event_study", df, **SPEC, strata="region")
+    rel = np.where(df["first"] > 0, df["year"] - df["first"], -1000)
+    peer = pf.feols("y ~ i(rel, ref=-1) | unit + region^year", data=df.assign(rel=rel), vcov={"CRV1": "unit"})
+    tidy = ours.tidy().set_index("term")
+    for name, value in peer.coef().items():
+        k = int(float(name.split("::")[1].rstrip("]")))
+        if k != -1000:
+            assert tidy.loc[f"e={k}", "estimate"] == pytest.approx(value, abs=1e-8)

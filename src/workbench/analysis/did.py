@@ -24,7 +24,7 @@ from scipy import stats
 
 from workbench.analysis.inference import randomisation_test, wild_cluster_bootstrap
 from workbench.analysis.panel_checks import (
-    check_did_design, require_binary, require_columns, require_numeric, require_unique_unit_time,
+    check_did_design, period_effects, require_binary, require_columns, require_numeric, require_unique_unit_time,
 )
 from workbench.analysis.registry import register
 from workbench.analysis.results import Estimate, Result
@@ -43,13 +43,15 @@ _INFERENCE_TEXT = {
 
 
 def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment: str,
-            weights: str | None = None, inference: str = "wild_bootstrap", draws: int = 9999,
-            seed: int = 20100324, checks: bool = True, confidence: float = 0.95) -> Result:
+            weights: str | None = None, strata: str | None = None, inference: str = "wild_bootstrap",
+            draws: int = 9999, seed: int = 20100324, checks: bool = True, confidence: float = 0.95) -> Result:
     """Estimate the average effect of `treatment` (0/1) on `outcome` in a long panel.
 
     `inference` picks the headline interval and p-value ("wild_bootstrap", "cluster" or
     "randomisation"); with `checks` (the default) all three are computed and kept in `diagnostics`.
-    `draws` bootstrap draws and reassignments, seeded by `seed`.
+    `draws` bootstrap draws and reassignments, seeded by `seed`. With `strata` (a column constant
+    within unit, e.g. region) the period effects are estimated within each stratum, so pilot units
+    are compared only with comparison units of their own stratum (region-by-period fixed effects).
     """
     if inference not in INFERENCE:
         raise SpecificationError(f"inference='{inference}' is not known; use one of: {', '.join(INFERENCE)}")
@@ -61,14 +63,15 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
     check_did_design(data, unit, time, d)
     w = None if weights is None else require_numeric(data, weights, "weights")
 
-    units, periods = pd.Categorical(data[unit]), pd.Categorical(data[time])
+    ever = pd.Series(d, index=data.index).groupby(data[unit]).transform("max").to_numpy(bool)
+    units, periods = pd.Categorical(data[unit]), period_effects(data, unit, time, strata, ever)
     fit = fit_within(y, d[:, None].astype(float), units, periods, w)
     beta, se = float(fit.coef[0]), float(fit.std_errors[0])
     t_crit = stats.t.ppf(0.5 + confidence / 2, fit.df)
     cluster = Estimate("treated", beta, se, beta - t_crit * se, beta + t_crit * se,
                        float(2 * stats.t.sf(abs(beta / se), fit.df)))
     if inference == "randomisation" and not (fit.balanced and w is None):
-        raise SpecificationError("randomisation inference needs a balanced panel without weights; "
+        raise SpecificationError("randomisation inference needs a balanced panel without weights or strata; "
                                  "use inference='wild_bootstrap'")
     boot = (wild_cluster_bootstrap(fit, draws=draws, confidence=confidence, seed=seed)
             if checks or inference == "wild_bootstrap" else None)
@@ -80,7 +83,6 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
         "randomisation": lambda: Estimate("treated", beta, se, cluster.ci_low, cluster.ci_high, ri.p_value),
     }[inference]()
 
-    ever = pd.Series(d, index=data.index).groupby(data[unit]).transform("max").to_numpy(bool)
     first_post = data.loc[d, time].min()
     sample = _sample(data, unit, time, ever, first_post, fit.n_clusters)
     plot = group_means(data, outcome, unit, time, ever, first_post)
@@ -95,18 +97,19 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
         "wild_bootstrap_draws": boot.draws if boot else 0,
         "randomisation_p_value": ri.p_value if ri else math.nan,
         "randomisation_draws": ri.draws if ri else 0,
-        **(_pre_trend_test(data, outcome, unit, time, d, weights) if checks else {}),
+        **(_pre_trend_test(data, outcome, unit, time, d, weights, strata) if checks else {}),
     }
     used = {"cluster": None, "wild_bootstrap": boot, "randomisation": ri}[inference]
-    method = _METHOD + _INFERENCE_TEXT[inference].format(
+    method = (_METHOD if strata is None else _METHOD.replace("period fixed effects", f"period fixed effects within {strata}")) \
+        + _INFERENCE_TEXT[inference].format(
         draws=used.draws if used else 0, exact=", all enumerated" if used and used.enumerated else "")
     spec = {"outcome": outcome, "unit": unit, "time": time, "treatment": treatment, "weights": weights,
-            "inference": inference, "draws": draws, "seed": seed, "checks": checks}
+            "strata": strata, "inference": inference, "draws": draws, "seed": seed, "checks": checks}
     return Result("did", method, (headline,), spec, sample, diagnostics, plot, confidence)
 
 
 def _pre_trend_test(data: pd.DataFrame, outcome: str, unit: str, time: str, d: np.ndarray,
-                    weights: str | None) -> dict:
+                    weights: str | None, strata: str | None) -> dict:
     """The event study's joint test that the leads are zero, for a treatment that stays on once started."""
     from workbench.analysis.event_study import fit_event_study
 
@@ -116,7 +119,7 @@ def _pre_trend_test(data: pd.DataFrame, outcome: str, unit: str, time: str, d: n
     if not absorbing:
         return {"pre_trend_p_value": math.nan, "pre_trend_note": "treatment switches off; no event-study test"}
     study = fit_event_study(data.assign(_cohort=first.fillna(0)), outcome=outcome, unit=unit, time=time,
-                            cohort="_cohort", weights=weights)
+                            cohort="_cohort", weights=weights, strata=strata)
     return {k: study.diagnostics[k] for k in ("pre_trend_statistic", "pre_trend_df", "pre_trend_p_value")}
 
 

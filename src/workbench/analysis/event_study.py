@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from workbench.analysis.panel_checks import require_columns, require_numeric, require_unique_unit_time
+from workbench.analysis.panel_checks import (
+    period_effects, require_columns, require_numeric, require_unique_unit_time,
+)
 from workbench.analysis.registry import register
 from workbench.analysis.results import Estimate, Result
 from workbench.analysis.twfe import fit_within
@@ -30,11 +32,12 @@ METHOD = ("Event study: two-way fixed effects with one indicator per period rela
 
 def fit_event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
                     window: tuple[int, int] | None = None, weights: str | None = None,
-                    confidence: float = 0.95) -> Result:
+                    strata: str | None = None, confidence: float = 0.95) -> Result:
     """Effects by period relative to each unit's first treated period (`cohort`; 0 if never treated).
 
     `window=(first, last)` bins relative periods outside it into its end points (e.g. (-5, 5));
-    by default every relative period gets its own coefficient.
+    by default every relative period gets its own coefficient. `strata` (constant within unit, e.g.
+    region) estimates the period effects within each stratum (region-by-period fixed effects).
     """
     require_columns(data, outcome=outcome, unit=unit, time=time, cohort=cohort, weights=weights)
     data = data.sort_values([unit, time], kind="stable").reset_index(drop=True)
@@ -54,7 +57,7 @@ def fit_event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, c
         raise SpecificationError("no treated unit is observed in the period before its start (relative period -1), "
                                  "which is the reference; extend the panel back or widen the window")
     columns = np.column_stack([(relative == k).astype(float) for k in event_times])
-    fit = fit_within(y, columns, pd.Categorical(data[unit]), pd.Categorical(data[time]), w)
+    fit = fit_within(y, columns, pd.Categorical(data[unit]), period_effects(data, unit, time, strata, treated_unit), w)
 
     se = fit.std_errors
     t_crit = stats.t.ppf(0.5 + confidence / 2, fit.df)
@@ -88,8 +91,9 @@ def fit_event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, c
         "staggered": len(sample["cohorts"]) > 1,
     }
     spec = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort,
-            "window": list(window) if window else None, "weights": weights}
-    return Result("event_study", METHOD, (average, *coefs), spec, sample, diagnostics, plot, confidence)
+            "window": list(window) if window else None, "weights": weights, "strata": strata}
+    method = METHOD if strata is None else METHOD.replace("(reference", f"and period effects within {strata} (reference")
+    return Result("event_study", method, (average, *coefs), spec, sample, diagnostics, plot, confidence)
 
 
 def _check_cohorts(data: pd.DataFrame, unit: str, cohort: str, first: np.ndarray, times: np.ndarray) -> None:

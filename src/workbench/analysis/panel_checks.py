@@ -64,3 +64,28 @@ def check_did_design(data: pd.DataFrame, unit: str, time: str, treated: np.ndarr
             f"unit {at_start.iloc[0]} is treated in the first period ({first_period}), so it has no "
             "pre-period; drop it or extend the panel back in time"
         )
+
+
+def period_effects(data: pd.DataFrame, unit: str, time: str, strata: str | None,
+                   treated_unit: np.ndarray) -> pd.Categorical:
+    """The period-effect groups: one per period, or one per stratum and period (`strata` column).
+
+    With strata, units are compared only with units of their own stratum (e.g. region-by-period
+    fixed effects), so every stratum holding treated units needs comparison units too.
+    """
+    if strata is None:
+        return pd.Categorical(data[time])
+    require_columns(data, strata=strata)
+    if data[strata].isna().any():
+        raise SpecificationError(f"strata column '{strata}' has missing values; every unit needs a stratum")
+    varying = data.groupby(unit)[strata].nunique()
+    if (varying > 1).any():
+        raise SpecificationError(f"strata column '{strata}' changes within unit {varying[varying > 1].index[0]}; "
+                                 "it must be constant within each unit (e.g. the unit's region)")
+    frame = pd.DataFrame({"stratum": data[strata].astype(str).to_numpy(), "treated": treated_unit})
+    has = frame.groupby("stratum")["treated"].agg(["any", "all"])
+    lonely = has[has["all"]]
+    if len(lonely):
+        raise SpecificationError(f"stratum {strata}={lonely.index[0]} has treated units but no comparison units; "
+                                 "drop its units or do not compare within strata")
+    return pd.Categorical(data[strata].astype(str) + "|" + data[time].astype(str))

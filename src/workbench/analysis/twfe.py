@@ -6,8 +6,9 @@ effects are swept out by alternating projections (exact in one sweep on a balanc
 same coefficients as OLS with dummies, in a fraction of the time and memory.
 
 Clustered errors use the CR1 convention of Stata's `regress, vce(cluster)` and of statsmodels with
-explicit dummies: V = G/(G-1) (N-1)/(N-K) (X'X)^-1 (sum_g s_g s_g') (X'X)^-1 with K counting every
-unit and period effect and the intercept, and t (or F) with G-1 denominator degrees of freedom.
+explicit dummies: V = G/(G-1) (N-1)/(N-K) (X'X)^-1 (sum_g s_g s_g') (X'X)^-1 with K the rank of the
+regressors with every unit and period dummy (all of them and the intercept; with period effects nested
+in strata, one fewer per extra stratum), and t (or F) with G-1 denominator degrees of freedom.
 pyfixest gives the same with `ssc(k_adj=True, k_fixef="full", G_adj=True)`.
 """
 
@@ -69,6 +70,21 @@ def demean_two_way(columns: np.ndarray, unit: np.ndarray, period: np.ndarray,
     return out
 
 
+def _components(unit: np.ndarray, period: np.ndarray, n_units: int, n_periods: int) -> int:
+    """Connected components of the unit-period graph: the redundant fixed effects (1 when connected).
+
+    Unit and period dummies together have rank n_units + n_periods - components; with periods
+    nested in strata (region-by-period effects) each stratum is its own component.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    size = n_units + n_periods
+    rows, cols = np.asarray(unit, dtype=np.int64), n_units + np.asarray(period, dtype=np.int64)
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(size, size))
+    return int(connected_components(graph, directed=False)[0])
+
+
 def fit_within(y: np.ndarray, regressors: np.ndarray, unit: pd.Categorical, period: pd.Categorical,
                weights: np.ndarray | None = None) -> WithinFit:
     """Least squares of y on `regressors` (n x k) with unit and period fixed effects."""
@@ -84,7 +100,7 @@ def fit_within(y: np.ndarray, regressors: np.ndarray, unit: pd.Categorical, peri
     coef = np.linalg.solve(xtx, xt.T @ yt)
     resid = yt - xt @ coef
     n, k = len(y), xt.shape[1]
-    k_total = k + 1 + (n_units - 1) + (n_periods - 1)
+    k_total = k + n_units + n_periods - _components(unit_codes, period_codes, n_units, n_periods)
     small = n_units / (n_units - 1) * (n - 1) / (n - k_total)
     scores = np.zeros((n_units, k))
     np.add.at(scores, unit_codes, xt * resid[:, None])

@@ -180,6 +180,13 @@ class OutcomeBrief:
             f"{self._comparison_list(names)}</section>")
 
     def _comparison_text(self) -> str:
+        strata = self.result.spec.get("strata")
+        within = (f"; each pilot authority is compared only with authorities of its own "
+                  f"{'region' if strata == 'region_code' else strata}, so that shocks shared within a "
+                  "region do not count as effects" if strata else "")
+        return self._comparison_group_text() + within
+
+    def _comparison_group_text(self) -> str:
         sample = self.result.sample
         if "comparison_method" not in sample:
             return self.panel.comparison_rule

@@ -29,14 +29,17 @@ def index_html(entries: Iterable[dict[str, Any]], failed: Iterable[dict[str, Any
         rows = []
         for e in group.to_dict("records"):
             flag = " [synthetic data]" if e.get("synthetic") else ""
+            if (e.get("parameters") or {}).get("comparison_method", "all") != "all":
+                flag = f" (against {e['parameters']['comparison_method']} neighbours){flag}"
             rows.append(
                 f'<tr><td><a href="{esc(e["href"])}">{esc(e["indicator_name"])}{esc(flag)}</a></td>'
                 f'<td>{esc(e["headline"])}</td>'
-                f'<td>{e["estimate"]:+.2f} ({e["ci_low"]:+.2f} to {e["ci_high"]:+.2f}) {esc(e["unit"])}</td></tr>')
+                f'<td>{e["estimate"]:+.2f} ({e["ci_low"]:+.2f} to {e["ci_high"]:+.2f}) {esc(e["unit"])}</td>'
+                f'<td>{_rating(e.get("rating"))}</td></tr>')
         parts.append(
             f'<section><h2>{esc(initiative)}</h2><table class="brief-list"><caption>Briefs on {esc(initiative)}'
             '</caption><thead><tr><th scope="col">Outcome</th><th scope="col">Finding</th>'
-            '<th scope="col">Estimate (95% CI)</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table></section>")
+            '<th scope="col">Estimate (95% CI)</th><th scope="col">Strength of evidence</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table></section>")
     failed = list(failed)
     if failed:
         items = "".join(f"<li>{esc(f['job'])}: {esc(f['error'])}</li>" for f in failed)
@@ -52,6 +55,13 @@ def index_html(entries: Iterable[dict[str, Any]], failed: Iterable[dict[str, Any
         "England: pilot areas against comparison areas over time.</p>" + "".join(parts)
         + f'<footer class="provenance"><p>Built by workbench {esc(workbench.__version__)}.</p></footer>'
         "</main></body></html>\n")
+
+
+def _rating(rating: dict[str, Any] | None) -> str:
+    if not rating:
+        return "not rated"
+    sms = f", SMS {rating['sms']}" if rating.get("sms") else ""
+    return esc(f"{rating['strength']} of 5 ({rating['label']}{sms})")
 
 
 def write_index(path: str | os.PathLike, entries: Iterable[dict[str, Any]],

@@ -32,7 +32,7 @@ class Indicator:
 class OutcomePanel:
     """One indicator for pilot and comparison areas over time, with where it came from.
 
-    `data` has one row per area and period: area_code, area_name, period, value, numerator,
+    `data` has one row per area and period: area_code, area_name, region_code, period, value, numerator,
     denominator, pilot (the area is a member of the initiative), post (the period is on or after
     the initiative's first post period) and treated (pilot and post).
     """
@@ -91,9 +91,10 @@ def outcome_panel(initiative_id: str, indicator_id: str, dataset: str = DEFAULT_
     rows = outcomes[outcomes["indicator"] == indicator_id]
     if rows.empty:
         raise SpecificationError(f"dataset '{dataset}' has no rows for indicator '{indicator_id}'")
-    names = load(AREAS, catalog).set_index("area_code")["name"]
+    areas = load(AREAS, catalog).set_index("area_code")
     data = rows.drop(columns="indicator").copy()
-    data.insert(1, "area_name", data["area_code"].map(names))
+    data.insert(1, "area_name", data["area_code"].map(areas["name"]))
+    data.insert(2, "region_code", data["area_code"].map(areas["region_code"]))
     data["period"] = data["period"].astype("int64")
     data["pilot"] = data["area_code"].isin(ini.member_areas)
     data["post"] = data["period"] >= ini.first_post_period
