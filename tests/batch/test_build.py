@@ -52,8 +52,11 @@ def test_a_second_build_re_executes_and_gives_the_same_numbers_and_bytes(built):
 
 def test_plan_expands_the_grid_with_stable_ids(root):
     plan = load_plan(root / "workbench.yaml")
-    assert len(plan.jobs) == 6
+    assert len(plan.jobs) == 2 * 3 + 1                 # the grid, plus one nearest-neighbour brief
     assert plan.jobs[0].id == "outcome_brief/total_place/emergency_admissions"
+    nearest = plan.jobs[-1]
+    assert nearest.id == "nearest_neighbours_brief/total_place/emergency_admissions"
+    assert nearest.parameters["comparison_method"] == "nearest" and nearest.parameters["compare_within"] is None
     assert plan.jobs[0].html == root / "reports/briefs/total_place/emergency_admissions.html"
     assert plan.select("neet").jobs and all("neet" in j.id for j in plan.select("neet").jobs)
 
