@@ -10,6 +10,7 @@ from workbench.analysis import event_study as _event_study  # noqa: F401
 from workbench.analysis import its as _its  # noqa: F401
 from workbench.analysis import meta as _meta  # noqa: F401
 from workbench.analysis import staggered as _staggered  # noqa: F401
+from workbench.analysis import synthetic_control as _synthetic_control  # noqa: F401
 from workbench.analysis import comparison
 from workbench.analysis.multiplicity import adjust_headlines, benjamini_hochberg
 from workbench.analysis.rating import EvidenceRating, rate
