@@ -13,9 +13,10 @@ from workbench.analysis import staggered as _staggered  # noqa: F401
 from workbench.analysis import synthetic_control as _synthetic_control  # noqa: F401
 from workbench.analysis import comparison
 from workbench.analysis.multiplicity import adjust_headlines, benjamini_hochberg
+from workbench.analysis.pilots import by_pilot
 from workbench.analysis.rating import EvidenceRating, rate
 from workbench.analysis.registry import designs, fit, get, register
 from workbench.analysis.results import TIDY_COLUMNS, Estimate, Result
 
 __all__ = ["Estimate", "EvidenceRating", "Result", "TIDY_COLUMNS", "adjust_headlines", "benjamini_hochberg",
-           "comparison", "designs", "fit", "get", "rate", "register"]
+           "by_pilot", "comparison", "designs", "fit", "get", "rate", "register"]

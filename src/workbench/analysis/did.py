@@ -176,4 +176,4 @@ def _scalar(value):
     return value.item() if hasattr(value, "item") else value
 
 
-register("did", fit_did, "Difference-in-differences, two-way fixed effects, errors clustered by unit")
+register("did", fit_did, "Difference-in-differences, two-way fixed effects; wild cluster bootstrap and randomisation inference")
