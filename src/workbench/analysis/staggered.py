@@ -4,18 +4,20 @@ Cohort g is the units first treated in period g (0: never treated). For each coh
 t after the first, ATT(g,t) is the mean change in outcome of cohort g minus that of the comparison
 units, from a base period that is g-1 when t >= g and t-1 when t < g (R's "varying" base period,
 no anticipation). Comparison units are the never-treated, or the never-treated plus the units not
-yet treated by t (cohort > t, other than g). Without covariates R's doubly robust estimator is
-exactly this difference of (weighted) means, so it is computed directly, for all cells at once,
-from the unit-by-period outcome matrix, together with each cell's influence function per unit:
+yet treated by t (cohort > t, other than g). With `strata` (a column constant within unit, e.g. a
+region) cohort g is compared only within each stratum s: ATT(g,t) = sum_s (W_Ds / W_D)(mean_Ds dY -
+mu_s), mu_s = mean_Cs dY, R's outcome-regression estimator on saturated stratum dummies (equal to its
+DR and IPW ones). It is computed for all cells at once from the unit-by-period outcome matrix, with
+each cell's influence function (DRDID's reg_did_panel, times n / n_gt as R's compute.att_gt does):
 
-    psi_i = n * [D_i w_i (dY_i - mean_D dY) / W_D - C_i w_i (dY_i - mean_C dY) / W_C]
+    psi_i = n * [D_i w_i (dY_i - mu_s(i) - ATT) / W_D - C_i w_i (dY_i - mu_s(i)) W_Ds(i) / (W_D W_Cs(i))]
 
 Analytic standard errors are sqrt(sum psi_i^2) / n (R with bstrap=FALSE). Aggregations (simple,
 dynamic, group, calendar) weight cells by cohort size and add R's "wif" term for the estimated
 weights. One multiplier-bootstrap draw matrix (Rademacher weights per unit, as R's BMisc) is shared
 by every parameter: bootstrap standard errors are R's IQR estimator and uniform bands use the sup-t
 critical value over each family (all ATT(g,t); event times; cohorts; calendar periods). The draws
-are linear in per-cohort sums of v_i w_i Y_it, so they cost B x units x periods, not x cells.
+are linear in per cohort-by-stratum sums of v_i w_i Y_it: they cost B x units x periods, not x cells.
 """
 
 from __future__ import annotations
@@ -64,11 +66,12 @@ class StaggeredResult(Result):
 
 @dataclass(frozen=True)
 class _Panel:
-    """The balanced panel as arrays: outcomes (units x periods), cohort and weight per unit."""
+    """The balanced panel as arrays: outcomes (units x periods), cohort, weight and stratum per unit."""
 
     Y: np.ndarray
     cohort: np.ndarray
     w: np.ndarray
+    stratum: np.ndarray | None  # each unit's stratum label (None: no strata)
     periods: np.ndarray
     units: pd.Index
     cohorts: np.ndarray  # the cohorts whose effects are estimated
@@ -79,8 +82,8 @@ class _Panel:
 class _Cells:
     """Group-time cells: cohort, period, base period, estimate and influence functions (n x K).
 
-    Units form blocks of equal cohort (`blocks`, 0 first); `treated_block` is each cell's cohort
-    block and `control_blocks` (blocks x cells) marks its comparison blocks.
+    Units form blocks of equal cohort and stratum (`block_cohort`, `unit_block`). A cell's influence
+    function is n w_i coef[b, k] (dY_ik - centre[b, k]) for unit i in block b (coef 0 outside the cell).
     """
 
     group: np.ndarray
@@ -90,13 +93,10 @@ class _Cells:
     bj: np.ndarray
     att: np.ndarray
     inf: np.ndarray
-    mean_d: np.ndarray
-    mean_c: np.ndarray
-    sum_d: np.ndarray
-    sum_c: np.ndarray
-    blocks: np.ndarray
-    treated_block: np.ndarray
-    control_blocks: np.ndarray
+    coef: np.ndarray
+    centre: np.ndarray
+    block_cohort: np.ndarray
+    unit_block: np.ndarray
     n_treated: np.ndarray
     n_control: np.ndarray
 
@@ -107,17 +107,19 @@ class _Cells:
 
 def fit_staggered(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
                   control: str = "never_treated", aggregation: str = "simple", n_boot: int = 999,
-                  seed: int = DEFAULT_SEED, weights: str | None = None,
+                  seed: int = DEFAULT_SEED, weights: str | None = None, strata: str | None = None,
                   confidence: float = 0.95) -> StaggeredResult:
     """Callaway-Sant'Anna ATT(g,t) and its aggregations from a balanced long panel.
 
     `cohort` is the first treated period of each unit (0 if never treated); `control` is
     "never_treated" or "not_yet_treated"; `aggregation` picks the headline ("simple", "dynamic",
-    "group" or "calendar"); `n_boot` multiplier-bootstrap draws (0 to skip) seeded by `seed`.
+    "group" or "calendar"); `n_boot` multiplier-bootstrap draws (0 to skip) seeded by `seed`;
+    `strata` names a column constant within unit (e.g. a region) to compare units only within it.
     """
     _check_options(control, aggregation, n_boot, confidence)
-    panel = _prepare(data, outcome, unit, time, cohort, weights, control)
-    cells = group_time_effects(panel.Y, panel.cohort, panel.w, panel.periods, panel.cohorts, control)
+    panel = _prepare(data, outcome, unit, time, cohort, weights, control, strata)
+    cells = group_time_effects(panel.Y, panel.cohort, panel.w, panel.periods, panel.cohorts, control,
+                               panel.stratum, strata or "stratum")
     families, shares = _aggregate_all(cells, panel)
     inference = _inference(cells, shares, families, panel, n_boot, seed, confidence)
     z = special.ndtri(0.5 + confidence / 2)
@@ -126,38 +128,61 @@ def fit_staggered(data: pd.DataFrame, *, outcome: str, unit: str, time: str, coh
     estimates = tuple(Estimate(*row) for row in aggs[aggregation][TIDY_COLUMNS[:-1]].itertuples(index=False))
     spec = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort, "control": control,
             "aggregation": aggregation, "n_boot": int(n_boot), "seed": seed, "weights": weights,
-            "base_period": "varying", "anticipation": 0}
+            "strata": strata, "base_period": "varying", "anticipation": 0}
     diagnostics = _diagnostics(cells, panel, control, inference["group_time"])
-    return StaggeredResult("staggered_did", _method(control, aggregation, n_boot), estimates, spec,
+    return StaggeredResult("staggered_did", _method(control, aggregation, n_boot, strata), estimates, spec,
                            _sample(panel), diagnostics, _event_study_frame(aggs["dynamic"]), confidence,
                            gt, aggs)
 
 
 def group_time_effects(Y: np.ndarray, cohort: np.ndarray, w: np.ndarray, periods: np.ndarray,
-                       cohorts: np.ndarray, control: str) -> _Cells:
-    """Every ATT(g,t) with its influence function, from the units x periods outcome matrix."""
+                       cohorts: np.ndarray, control: str, strata: np.ndarray | None = None,
+                       strata_name: str = "stratum") -> _Cells:
+    """Every ATT(g,t) with its influence function, from the units x periods outcome matrix.
+
+    With `strata` (a label per unit) cohort g is compared only with comparison units of its own
+    stratum, and the strata's differences are weighted by cohort g's (weighted) units in each.
+    """
     n, n_periods = Y.shape
     start = np.searchsorted(periods, cohorts)  # column of each cohort's first treated period
     gi, tj = np.meshgrid(np.arange(len(cohorts)), np.arange(1, n_periods), indexing="ij")
     gi, tj = gi.ravel(), tj.ravel()
     bj = np.where(tj < start[gi], tj - 1, start[gi] - 1)
     g_cell, t_cell = cohorts[gi], periods[tj]
-    blocks, unit_block = np.unique(cohort, return_inverse=True)
-    treated_block = np.searchsorted(blocks, g_cell)
-    control_blocks = np.broadcast_to((blocks == 0)[:, None], (len(blocks), len(g_cell)))
+    labels, unit_stratum = np.unique(np.zeros(n) if strata is None else np.asarray(strata), return_inverse=True)
+    values, unit_cohort = np.unique(cohort, return_inverse=True)
+    keys, unit_block = np.unique(unit_cohort * len(labels) + unit_stratum, return_inverse=True)
+    block_cohort, block_stratum = values[keys // len(labels)], keys % len(labels)
+    treated = block_cohort[:, None] == g_cell  # blocks x cells
+    comparison = np.broadcast_to((block_cohort == 0)[:, None], treated.shape)
     if control == "not_yet_treated":  # R: cohort > max(t, base) and not g; the base is before t
-        control_blocks = control_blocks | ((blocks[:, None] > t_cell) & (blocks[:, None] != g_cell))
-    treated = unit_block[:, None] == treated_block
-    comparison = control_blocks[unit_block]
+        comparison = comparison | ((block_cohort[:, None] > t_cell) & ~treated)
     dy = Y[:, tj] - Y[:, bj]
-    wd, wc = w[:, None] * treated, w[:, None] * comparison
-    sum_d, sum_c = wd.sum(axis=0), wc.sum(axis=0)
-    mean_d = np.einsum("ik,ik->k", wd, dy) / sum_d
-    mean_c = np.einsum("ik,ik->k", wc, dy) / sum_c
-    inf = n * (wd * (dy - mean_d) / sum_d - wc * (dy - mean_c) / sum_c)
-    return _Cells(g_cell, t_cell, periods[bj], tj, bj, mean_d - mean_c, inf, mean_d, mean_c, sum_d, sum_c,
-                  blocks, treated_block, np.ascontiguousarray(control_blocks, dtype=float),
-                  treated.sum(axis=0), comparison.sum(axis=0))
+    member = np.eye(len(keys))[unit_block]
+    w_b, dy_b = member.T @ w, member.T @ (w[:, None] * dy)  # per-block weights and weighted changes
+    in_stratum = np.eye(len(labels))[block_stratum].T  # strata x blocks
+    w_ds, w_cs = in_stratum @ (treated * w_b[:, None]), in_stratum @ (comparison * w_b[:, None])
+    _require_comparisons(w_ds, w_cs, labels, g_cell, t_cell, strata_name, control)
+    w_cs = np.where(w_cs > 0, w_cs, 1.0)  # strata without comparison units have no treated units here
+    mu_c = in_stratum @ (comparison * dy_b) / w_cs  # the OR fit: comparison mean change by stratum
+    w_d = w_ds.sum(axis=0)
+    att = ((treated * dy_b).sum(axis=0) - (w_ds * mu_c).sum(axis=0)) / w_d
+    coef = treated / w_d - comparison * (w_ds / w_d / w_cs)[block_stratum]
+    centre = mu_c[block_stratum] + treated * att
+    inf = n * w[:, None] * coef[unit_block] * (dy - centre[unit_block])
+    size = np.bincount(unit_block)[:, None]
+    return _Cells(g_cell, t_cell, periods[bj], tj, bj, att, inf, coef, centre, block_cohort, unit_block,
+                  (treated * size).sum(axis=0), (comparison * size).sum(axis=0))
+
+
+def _require_comparisons(w_ds, w_cs, labels, g_cell, t_cell, strata_name, control) -> None:
+    s, k = np.nonzero((w_ds > 0) & (w_cs == 0))
+    if len(k):
+        first = np.lexsort((s, k))[0]
+        g, t, label = _scalar(g_cell[k[first]]), _scalar(t_cell[k[first]]), _scalar(labels[s[first]])
+        raise SpecificationError(
+            f"{strata_name}={label} has units of cohort {g} but no {control.replace('_', '-')} units to compare "
+            f"them with in period {t}; drop that stratum (or its cohort {g} units) or fit without strata")
 
 
 # ----------------------------------------------------------------------------- input checks
@@ -174,8 +199,8 @@ def _check_options(control: str, aggregation: str, n_boot: int, confidence: floa
 
 
 def _prepare(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
-             weights: str | None, control: str) -> _Panel:
-    require_columns(data, outcome=outcome, unit=unit, time=time, cohort=cohort, weights=weights)
+             weights: str | None, control: str, strata: str | None) -> _Panel:
+    require_columns(data, outcome=outcome, unit=unit, time=time, cohort=cohort, weights=weights, strata=strata)
     data = data.reset_index(drop=True)
     y = require_numeric(data, outcome, "outcome")
     t = require_numeric(data, time, "time")
@@ -191,13 +216,27 @@ def _prepare(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str
     Y[codes, t_codes] = y
     unit_g = _per_unit(g, codes, units, cohort, "the first treated period")
     unit_w = _per_unit(w, codes, units, weights, "a sampling weight")
+    unit_s, s_codes = _unit_strata(data, strata, codes, units)
     if (unit_w <= 0).any():
         raise SpecificationError(f"weights column '{weights}' must be positive; drop units with zero weight")
     periods = periods.astype(int) if np.all(periods == np.round(periods)) else periods
     unit_g, notes = _check_cohorts(unit_g, periods, units, cohort)
     Y, periods, cohorts, notes = _comparison_rule(Y, unit_g, periods, control, notes)
-    order = np.argsort(unit_g, kind="stable")  # units in cohort blocks (the bootstrap relies on it)
-    return _Panel(Y[order], unit_g[order], unit_w[order], periods, units[order], cohorts, notes)
+    order = np.lexsort((s_codes, unit_g))  # units in cohort-stratum blocks (the bootstrap relies on it)
+    return _Panel(Y[order], unit_g[order], unit_w[order], None if unit_s is None else unit_s[order], periods,
+                  units[order], cohorts, notes)
+
+
+def _unit_strata(data: pd.DataFrame, strata: str | None, codes: np.ndarray, units: pd.Index):
+    """Each unit's stratum label and its rank among the labels (zeros without strata)."""
+    if strata is None:
+        return None, np.zeros(len(units), dtype=int)
+    s_codes, labels = pd.factorize(data[strata], sort=True)
+    if (s_codes < 0).any():
+        raise SpecificationError(f"strata column '{strata}' has {int((s_codes < 0).sum())} missing values; "
+                                 "fill them or drop those units")
+    labels = np.asarray(labels)[_per_unit(s_codes.astype(float), codes, units, strata, "a stratum").astype(int)]
+    return labels, np.unique(labels, return_inverse=True)[1]  # the ranks group_time_effects uses for blocks
 
 
 def _require_balance(codes: np.ndarray, units: pd.Index, n_periods: int, unit: str) -> None:
@@ -327,16 +366,14 @@ def _inference(cells: _Cells, shares: np.ndarray, families: dict, panel: _Panel,
     draws = sigma = None
     if n_boot > 0:
         base = _draw_map(cells, panel)
-        draws = _block_draws(panel, np.hstack([base[:, :k], _matmul(base, maps)]), n_boot, seed)
+        draws = _block_draws(panel, cells, np.hstack([base[:, :k], _matmul(base, maps)]), n_boot, seed)
         sigma = _iqr_se(draws)
     edges = np.cumsum([0, k] + [len(f["estimate"]) for f in families.values()])
     out = {}
     for name, lo, hi in zip(["group_time", *families], edges[:-1], edges[1:]):
-        if draws is None:
-            out[name] = {"se": se[lo:hi], "boot_se": np.full(hi - lo, np.nan), "crit": np.nan}
-        else:
-            crit = _sup_t(draws[:, lo:hi], sigma[lo:hi], confidence, overall_first=name != "group_time")
-            out[name] = {"se": se[lo:hi], "boot_se": sigma[lo:hi], "crit": crit}
+        crit = np.nan if draws is None else _sup_t(draws[:, lo:hi], sigma[lo:hi], confidence, name != "group_time")
+        out[name] = {"se": se[lo:hi], "boot_se": np.full(hi - lo, np.nan) if draws is None else sigma[lo:hi],
+                     "crit": crit}
     return out
 
 
@@ -358,36 +395,33 @@ def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _draw_map(cells: _Cells, panel: _Panel) -> np.ndarray:
     """The linear map from per-block sums of v_i [w_i Y_it ..., w_i, 1] to the IF means of every cell
-    and cohort share: a cell's draw is (sum_D v w (dY - mean_D)) / W_D - (sum_C v w (dY - mean_C)) / W_C,
-    and a share's is (sum_g v w - pg * sum v) / n. Rows: block c, column j at c * (T + 2) + j."""
+    and cohort share: a cell's draw is sum over blocks b of coef_b (sum_b v w dY - centre_b sum_b v w),
+    and a share's is (sum_g v w - pg * sum v) / n. Rows: block b, column j at b * (T + 2) + j."""
     n, k = cells.inf.shape
     width = panel.Y.shape[1] + 2
-    w_col, one_col = width - 2, width - 1
-    out = np.zeros((len(cells.blocks) * width, k + len(panel.cohorts)))
-    cols = np.arange(k)
-    for blocks, scale, mean in [(np.eye(len(cells.blocks))[cells.treated_block].T, 1 / cells.sum_d, cells.mean_d),
-                                (cells.control_blocks, -1 / cells.sum_c, cells.mean_c)]:
-        c, kk = np.nonzero(blocks)
-        np.add.at(out, (c * width + cells.tj[kk], cols[kk]), scale[kk])
-        np.add.at(out, (c * width + cells.bj[kk], cols[kk]), -scale[kk])
-        np.add.at(out, (c * width + w_col, cols[kk]), -scale[kk] * mean[kk])
-    est = np.searchsorted(cells.blocks, panel.cohorts)
+    rows = np.arange(len(cells.block_cohort)) * width
+    out = np.zeros((len(rows) * width, k + len(panel.cohorts)))
+    b, kk = np.nonzero(cells.coef)
+    coef = cells.coef[b, kk]
+    out[rows[b] + cells.tj[kk], kk] = coef
+    out[rows[b] + cells.bj[kk], kk] = -coef
+    out[rows[b] + width - 2, kk] = -coef * cells.centre[b, kk]
     pg = np.array([panel.w[panel.cohort == g].sum() for g in panel.cohorts]) / n
-    out[est * width + w_col, k + np.arange(len(est))] += 1 / n
-    out[(np.arange(len(cells.blocks)) * width + one_col)[:, None], k + np.arange(len(est))] -= pg / n
+    out[rows + width - 2, k:] += (cells.block_cohort[:, None] == panel.cohorts) / n
+    out[rows + width - 1, k:] -= pg / n
     return out
 
 
-def _block_draws(panel: _Panel, draw_map: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
+def _block_draws(panel: _Panel, cells: _Cells, draw_map: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
     """Multiplier-bootstrap draws, B x parameters: per-block sums of v_i [w_i Y_it, w_i, 1], mapped.
 
     The same draws as multiplier_bootstrap(psi, n_boot, seed) on the parameters' influence functions
-    psi, but each unit lies in one cohort block, so the sums cost B x n x T instead of B x n x cells.
-    Outcomes are centred within unit (every effect uses within-unit changes) to keep the sums small.
-    Needs the units sorted by cohort.
+    psi, but each unit lies in one cohort-stratum block, so the sums cost B x n x T instead of
+    B x n x cells. Outcomes are centred within unit (every effect uses within-unit changes) to keep
+    the sums small. Needs the units sorted by block.
     """
     n = len(panel.w)
-    edges = np.r_[np.searchsorted(panel.cohort, np.unique(panel.cohort)), n]
+    edges = np.r_[np.searchsorted(cells.unit_block, np.arange(len(cells.block_cohort))), n]
     z = np.column_stack([panel.w[:, None] * (panel.Y - panel.Y.mean(axis=1, keepdims=True)), panel.w, np.ones(n)])
     rng = np.random.default_rng(seed)
     step = _chunk(n_boot, max(n, draw_map.shape[0]))
@@ -487,13 +521,10 @@ def _aggregation_frame(kind: str, family: dict, inference: dict, z: float) -> pd
 
 
 def _event_study_frame(dynamic: pd.DataFrame) -> pd.DataFrame:
-    terms = dynamic.iloc[1:]
+    terms = dynamic.iloc[1:].reset_index(drop=True).rename(columns={"estimate": "att"})
     e = terms["event_time"].to_numpy()
-    return pd.DataFrame({"event_time": e.astype(int) if np.all(e == np.round(e)) else e,
-                         "att": terms["estimate"].to_numpy(), "ci_low": terms["ci_low"].to_numpy(),
-                         "ci_high": terms["ci_high"].to_numpy(), "band_low": terms["band_low"].to_numpy(),
-                         "band_high": terms["band_high"].to_numpy(),
-                         "post": (terms["event_time"] >= 0).to_numpy()})
+    terms["event_time"] = e.astype(int) if np.all(e == np.round(e)) else e
+    return terms[["event_time", "att", "ci_low", "ci_high", "band_low", "band_high"]].assign(post=e >= 0)
 
 
 def _sample(panel: _Panel) -> dict[str, Any]:
@@ -512,22 +543,26 @@ def _sample(panel: _Panel) -> dict[str, Any]:
         "cohorts": {str(_scalar(c)): int((g == c).sum()) for c in panel.cohorts},
         "treated_units": sorted(str(u) for u in panel.units[treated]),
         "comparison_units": sorted(str(u) for u in panel.units[never]),
+        **_strata_counts(panel, treated, never),
         **panel.notes,
     }
 
 
+def _strata_counts(panel: _Panel, treated: np.ndarray, never: np.ndarray) -> dict[str, Any]:
+    if panel.stratum is None:
+        return {}
+    counts = {str(_scalar(s)): {"treated": int((treated & (panel.stratum == s)).sum()),
+                                "never_treated": int((never & (panel.stratum == s)).sum())}
+              for s in np.unique(panel.stratum)}
+    return {"n_strata": len(counts), "strata": counts}
+
+
 def _diagnostics(cells: _Cells, panel: _Panel, control: str, inference: dict) -> dict[str, Any]:
     stat, p, df = _pre_trend_test(cells, inference["se"])
-    return {
-        "pre_trend_p_value": p,
-        "pre_trend_statistic": stat,
-        "pre_trend_df": df,
-        "n_pre_periods": int(np.searchsorted(panel.periods, panel.cohorts).min()),
-        "comparison_group": True,
-        "control": control,
-        "n_cohorts": len(panel.cohorts),
-        "uniform_critical_value": inference["crit"],
-    }
+    return {"pre_trend_p_value": p, "pre_trend_statistic": stat, "pre_trend_df": df,
+            "n_pre_periods": int(np.searchsorted(panel.periods, panel.cohorts).min()),
+            "comparison_group": True, "control": control, "n_cohorts": len(panel.cohorts),
+            "uniform_critical_value": inference["crit"]}
 
 
 AGGREGATION_TEXT = {
@@ -541,12 +576,17 @@ AGGREGATION_TEXT = {
 }
 
 
-def _method(control: str, aggregation: str, n_boot: int) -> str:
+def _method(control: str, aggregation: str, n_boot: int, strata: str | None) -> str:
     who = "never-treated units" if control == "never_treated" else "never-treated and not-yet-treated units"
     boot = (f"; uniform bands from a multiplier bootstrap ({n_boot} draws, Rademacher weights by unit, "
             "sup-t critical value, IQR-based bootstrap standard errors)") if n_boot else ""
-    return (f"Callaway and Sant'Anna (2021) staggered difference-in-differences without covariates: ATT(g,t) is "
-            f"cohort g's mean outcome change minus that of {who}, from period g-1 (t-1 before treatment); "
+    design, contrast = "without covariates", f"cohort g's mean outcome change minus that of {who}"
+    if strata is not None:
+        design, contrast = f"compared within {strata}", (
+            f"the mean over strata of {strata}, weighted by cohort g's units in each, of cohort g's mean outcome "
+            f"change minus that of {who} in the same stratum (R did's outcome regression on stratum dummies)")
+    return (f"Callaway and Sant'Anna (2021) staggered difference-in-differences {design}: ATT(g,t) is "
+            f"{contrast}, from period g-1 (t-1 before treatment); "
             f"{AGGREGATION_TEXT[aggregation]}; standard errors from the influence functions (analytic, as R "
             f"did with bstrap=FALSE, including the estimated cohort weights), normal intervals{boot}")
 
