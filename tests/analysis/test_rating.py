@@ -47,6 +47,12 @@ def test_s3_a_single_pre_period_cannot_show_comparability():
     assert r.sms == 2 and any(x.startswith("S3") for x in r.reasons)
 
 
+def test_s3_no_pre_trend_test_that_could_be_run_cannot_show_comparability():
+    r = rate(result(pre_trend_p_value=math.nan))
+    assert r.sms == 2 and any(x.startswith("S3: no pre-trend test") for x in r.reasons)
+    assert rate(result("synthetic_control", pre_trend_p_value=math.nan, pre_rmspe_to_sd=0.1)).sms == 3
+
+
 def test_s4_poor_synthetic_control_fit_lowers_the_level():
     assert rate(result("synthetic_control", pre_rmspe_to_sd=0.8)).sms == 2
     good = rate(result("synthetic_control", pre_rmspe_to_sd=0.2))

@@ -12,7 +12,8 @@ SMS rules
       synthetic control): SMS 3; interrupted time series (before/after, trend-adjusted): SMS 2;
       no comparison group can never reach SMS 3.
   S2  a failed pre-trend test (p < 0.05) lowers SMS 3 to 2: comparability is contradicted.
-  S3  fewer than 2 pre-periods lowers SMS 3 to 2: comparability cannot be shown.
+  S3  fewer than 2 pre-periods, or no pre-trend test that could be run (e.g. every cohort too small
+      for its number of pre-period cells), lowers SMS 3 to 2: comparability cannot be shown.
   S4  a poor synthetic-control pre-period fit (RMSPE above half the treated unit's pre-period SD)
       lowers SMS 3 to 2.
 Strength rules (start at the SMS level, 0 if not scoreable; clamp to 0..SMS+1, so 5 needs SMS 4+)
@@ -110,6 +111,9 @@ def _comparability(design: str, d: dict, reasons: list[str]) -> int:
         return 2
     if d.get("n_pre_periods", 0) < 2:
         reasons.append("S3: fewer than 2 pre-periods, so comparability cannot be shown; lowered to SMS 2")
+        return 2
+    if design != "synthetic_control" and (p is None or math.isnan(p)):
+        reasons.append("S3: no pre-trend test could be run, so comparability cannot be shown; lowered to SMS 2")
         return 2
     fit = d.get("pre_rmspe_to_sd")
     if design == "synthetic_control" and fit is not None and fit > 0.5:

@@ -30,6 +30,7 @@ import pandas as pd
 from scipy import special, stats
 
 from workbench.analysis.panel_checks import require_columns, require_numeric, require_unique_unit_time
+from workbench.analysis.pretrend import cohort_hotelling
 from workbench.analysis.registry import register
 from workbench.analysis.results import TIDY_COLUMNS, Estimate, Result, _jsonable
 from workbench.errors import SpecificationError
@@ -559,7 +560,12 @@ def _strata_counts(panel: _Panel, treated: np.ndarray, never: np.ndarray) -> dic
 
 def _diagnostics(cells: _Cells, panel: _Panel, control: str, inference: dict) -> dict[str, Any]:
     stat, p, df = _pre_trend_test(cells, inference["se"])
-    return {"pre_trend_p_value": p, "pre_trend_statistic": stat, "pre_trend_df": df,
+    pre = ~cells.post & np.isfinite(inference["se"])
+    sizes = {g: int((panel.cohort == g).sum()) for g in panel.cohorts}
+    small = cohort_hotelling(cells.att[pre], cells.inf[:, pre], cells.group[pre], sizes)
+    return {"pre_trend_p_value": small["p_value"], "pre_trend_test": "per-cohort Hotelling F, Bonferroni",
+            "pre_trend_by_cohort": small["by_cohort"],
+            "wald_pre_test_p_value": p, "wald_pre_test_statistic": stat, "wald_pre_test_df": df,
             "n_pre_periods": int(np.searchsorted(panel.periods, panel.cohorts).min()),
             "comparison_group": True, "control": control, "n_cohorts": len(panel.cohorts),
             "uniform_critical_value": inference["crit"]}
