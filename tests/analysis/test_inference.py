@@ -113,3 +113,29 @@ def test_with_four_treated_units_bootstrap_and_randomisation_hold_their_size():
     print(f"rejection rates at 5% with 4 treated of 40: {rates}")
     assert rates["wild_bootstrap"] <= 0.08 and rates["randomisation"] <= 0.08
     assert rates["cluster"] >= rates["randomisation"]
+
+
+def test_randomisation_within_strata_matches_brute_force_over_within_stratum_assignments():
+    # 8 units in 2 regions of 4, one treated unit per region: 16 assignments that keep one treated
+    # unit in each region. Each is refitted with unit and region-by-year dummies (statsmodels); our
+    # sampled within-strata permutations must give the same p-value up to Monte Carlo error.
+    df = did_panel(n_units=8, n_treated=0, periods=range(2000, 2006), start=2003, seed=5)
+    df["region"] = np.where(df["unit"] < "u004", "north", "south")
+    treated = ["u000", "u004"]
+    late = df["year"] >= 2003
+    df["post"] = (df["unit"].isin(treated) & late).astype(int)
+    df["y"] += 0.6 * df["post"]
+    ours = analysis.fit("did", df, **SPEC, strata="region", inference="randomisation", draws=20000)
+
+    def abs_t(units):
+        d = df.assign(post=(df["unit"].isin(units) & late).astype(int))
+        X = pd.concat([d[["post"]].astype(float), pd.get_dummies(d["unit"], dtype=float),
+                       pd.get_dummies(d["region"] + d["year"].astype(str), dtype=float)
+                       .drop(columns=["north2000", "south2000"])], axis=1)
+        fit = sm.OLS(d["y"].to_numpy(), X).fit(cov_type="cluster", cov_kwds={"groups": pd.Categorical(d["unit"]).codes})
+        return abs(fit.tvalues["post"])
+
+    observed = abs_t(treated)
+    null = [abs_t([a, b]) for a in ("u000", "u001", "u002", "u003") for b in ("u004", "u005", "u006", "u007")]
+    expected = np.mean([t >= observed - 1e-9 for t in null])
+    assert ours.main.p_value == pytest.approx(expected, abs=0.015)

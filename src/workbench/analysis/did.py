@@ -70,13 +70,16 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
     t_crit = stats.t.ppf(0.5 + confidence / 2, fit.df)
     cluster = Estimate("treated", beta, se, beta - t_crit * se, beta + t_crit * se,
                        float(2 * stats.t.sf(abs(beta / se), fit.df)))
-    if inference == "randomisation" and not (fit.balanced and w is None):
-        raise SpecificationError("randomisation inference needs a balanced panel without weights or strata; "
+    n_times = data[time].nunique()
+    balanced = len(data) == fit.n_clusters * n_times
+    strata_codes = None if strata is None else data[strata].to_numpy()[::n_times] if balanced else None
+    if inference == "randomisation" and not (balanced and w is None):
+        raise SpecificationError("randomisation inference needs a balanced panel without weights; "
                                  "use inference='wild_bootstrap'")
     boot = (wild_cluster_bootstrap(fit, draws=draws, confidence=confidence, seed=seed)
             if checks or inference == "wild_bootstrap" else None)
-    ri = (randomisation_test(fit, d, len(periods.categories), draws=draws, seed=seed)
-          if (checks or inference == "randomisation") and fit.balanced and w is None else None)
+    ri = (randomisation_test(fit, d, n_times, draws=draws, seed=seed, strata=strata_codes)
+          if (checks or inference == "randomisation") and balanced and w is None else None)
     headline = {
         "cluster": lambda: cluster,
         "wild_bootstrap": lambda: Estimate("treated", beta, se, boot.ci_low, boot.ci_high, boot.p_value),

@@ -143,24 +143,30 @@ def _invert(p_value, beta: float, step: float, alpha: float) -> float:
 
 
 def randomisation_test(fit: WithinFit, treatment: np.ndarray, n_periods: int, *, draws: int = 9999,
-                       seed: int = 20100324) -> RandomisationTest:
+                       seed: int = 20100324, strata: np.ndarray | None = None) -> RandomisationTest:
     """Permutation p-value of the studentised TWFE statistic, reassigning treatment paths to units.
 
     `treatment` is the raw 0/1 treatment in the fit's row order; rows must be sorted by unit then
-    period in a balanced panel (the caller checks `fit.balanced`).
+    period in a panel balanced in units and periods (the caller checks). With `strata` (one label
+    per unit; period effects estimated within strata) paths are reassigned within strata only.
     """
     n_units = fit.n_clusters
     d = treatment.reshape(n_units, n_periods).astype(float)
-    d_rows = d - d.mean(axis=1, keepdims=True)            # unit-demeaned paths; period part is invariant
-    d_tilde = d_rows - d_rows.mean(axis=0, keepdims=True)
+    stratum = np.zeros(n_units, dtype=int) if strata is None else np.unique(strata, return_inverse=True)[1].ravel()
+    d_rows = d - d.mean(axis=1, keepdims=True)            # unit-demeaned paths
+    d_tilde = d_rows.copy()
+    for s_ in np.unique(stratum):                          # remove (stratum-)period means
+        d_tilde[stratum == s_] -= d_rows[stratum == s_].mean(axis=0, keepdims=True)
     y_tilde = fit.y.reshape(n_units, n_periods)
     cross = d_tilde @ y_tilde.T                           # cross[a, b] = <path of a, y of unit b>
     norms = (d_tilde ** 2).sum(axis=1)
     dd = float(norms.sum())
     rng = np.random.default_rng(seed)
-    perms, enumerated = _permutations(d, draws, rng)
-    # Permuting rows of D commutes with removing period means (they are the same for every
-    # permutation), so the residualised treatment of a reassignment is a row permutation of d_tilde.
+    perms, enumerated = (_permutations(d, draws, rng) if strata is None or len(np.unique(stratum)) == 1
+                         else (_within_strata(stratum, draws, rng), False))
+    # Permuting rows of D (within strata) commutes with removing (stratum-)period means, which are
+    # the same for every such permutation, so a reassignment's residualised treatment is a row
+    # permutation of d_tilde.
     s = cross[perms, np.arange(n_units)[None, :]]         # draws x units: <D~ of new path, y~ of unit>
     q = norms[perms]
     beta = s.sum(axis=1) / dd
@@ -171,6 +177,15 @@ def randomisation_test(fit: WithinFit, treatment: np.ndarray, n_periods: int, *,
     if enumerated:
         return RandomisationTest(exceed / len(perms), len(perms), True)
     return RandomisationTest((exceed + 1) / (len(perms) + 1), len(perms), False)
+
+
+def _within_strata(stratum: np.ndarray, draws: int, rng: np.random.Generator) -> np.ndarray:
+    """Random permutations of units that keep every unit in its stratum (draws x units)."""
+    perms = np.broadcast_to(np.arange(len(stratum)), (draws, len(stratum))).copy()
+    for s in np.unique(stratum):
+        idx = np.flatnonzero(stratum == s)
+        perms[:, idx] = idx[rng.permuted(np.broadcast_to(np.arange(len(idx)), (draws, len(idx))), axis=1)]
+    return perms
 
 
 def _permutations(paths: np.ndarray, draws: int, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
