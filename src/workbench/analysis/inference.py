@@ -59,7 +59,7 @@ def cluster_weights(n_clusters: int, draws: int, kind: str, seed: int) -> tuple[
         return np.array(list(product((-1.0, 1.0), repeat=n_clusters))), True
     rng = np.random.default_rng(seed)
     if kind == "rademacher":
-        return rng.choice((-1.0, 1.0), size=(draws, n_clusters)), False
+        return _rademacher(rng, (draws, n_clusters)), False
     if kind == "webb":
         return rng.choice(WEBB, size=(draws, n_clusters)), False
     raise ValueError(f"unknown bootstrap weights '{kind}'; use 'rademacher' or 'webb'")
@@ -80,15 +80,15 @@ def wild_cluster_bootstrap(fit: WithinFit, *, draws: int = 9999, weights: str = 
     xx = float(np.sum(w * x * x))
     q = np.bincount(g, weights=w * x * x, minlength=fit.n_clusters)    # sum w x^2 per cluster
     sy = np.bincount(g, weights=w * x * y, minlength=fit.n_clusters)   # sum w x y per cluster
-    cy, cx = _period_spill(fit, x, y), _period_spill(fit, x, x)
+    (ly, ry), (lx, rx) = _period_spill(fit, x, y), _period_spill(fit, x, x)
     v, enumerated = cluster_weights(fit.n_clusters, draws, weights, seed)
     beta = float(fit.coef[0])
     se = float(np.sqrt(fit.vcov[0, 0]))
     # Under b = b0 the restricted residuals are y - b0 x, so per-cluster scores of a draw are
     # E + b0 F (draws x clusters) and their sum of squares a quadratic in b0.
     vy, vq = v @ sy, v @ q
-    e = v * sy[None, :] - v @ cy.T - np.outer(vy / xx, q)
-    f = -(v * q[None, :] - v @ cx.T) + np.outer(vq / xx, q)
+    e = v * sy[None, :] - (v @ ry.T) @ ly.T - np.outer(vy / xx, q)        # C = L R has rank <= periods,
+    f = -(v * q[None, :] - (v @ rx.T) @ lx.T) + np.outer(vq / xx, q)     # so v C' costs draws x G x T
     ee, ef, ff = (e * e).sum(axis=1), (e * f).sum(axis=1), (f * f).sum(axis=1)
 
     def p_value(b0: float) -> float:
@@ -107,8 +107,9 @@ def wild_cluster_bootstrap(fit: WithinFit, *, draws: int = 9999, weights: str = 
     return BootstrapTest(p_value(0.0), low, high, len(v), weights, enumerated)
 
 
-def _period_spill(fit: WithinFit, x: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """C[g, h] = sum over cluster g of w x times the period effects fitted to u of cluster h alone.
+def _period_spill(fit: WithinFit, x: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Factors (L, R) of C = L R, C[g, h] = sum over cluster g of w x times the period effects fitted to
+    u of cluster h alone (L is G x T, R is T x G).
 
     Refitting unit and period effects to a vector that is u on cluster h and 0 elsewhere gives
     period effects gamma_h = A^+ r_h, with A = sum over units of (diag(w) - w w' / sum w) over the
@@ -126,7 +127,12 @@ def _period_spill(fit: WithinFit, x: np.ndarray, u: np.ndarray) -> np.ndarray:
     a = np.diag(wt.sum(axis=0)) - (wt / unit_w[:, None]).T @ wt
     x_gt = np.zeros((G, T))
     np.add.at(x_gt, (g, t), w * x)
-    return x_gt @ np.linalg.pinv(a) @ r
+    return x_gt, np.linalg.pinv(a) @ r
+
+
+def _rademacher(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """Random signs, +1 or -1 with equal probability."""
+    return rng.integers(0, 2, size=shape, dtype=np.int8).astype(float) * 2.0 - 1.0
 
 
 def _invert(p_value, beta: float, step: float, alpha: float) -> float:
@@ -257,7 +263,7 @@ def wild_bootstrap_wald(y: np.ndarray, x: np.ndarray, which: np.ndarray, stratum
     rng = np.random.default_rng(seed)
     exceed = 0
     for start in range(0, draws, 250):
-        v = rng.choice((-1.0, 1.0), size=(min(250, draws - start), n_units))
+        v = _rademacher(rng, (min(250, draws - start), n_units))
         y_star = fitted_r[None] + demean(resid_r[None] * v[:, :, None], 1, 2)
         exceed += int(np.sum(wald(y_star) >= observed - 1e-9 * max(1.0, observed)))
     return observed, (exceed + 1) / (draws + 1)
