@@ -143,6 +143,9 @@ def test_strata_remove_shocks_shared_within_a_region():
     across = analysis.fit("did", df, **SPEC, checks=False)
     assert within.main.estimate == pytest.approx(1.5, abs=1e-9)
     assert abs(across.main.estimate - 1.5) > 0.1
+    # the chart's comparison line is taken within the pilots' region too, so it shows the same gap
+    post = within.plot_data()[lambda f: f["post"]]
+    assert (post["pilot"] - post["counterfactual"]).to_numpy() == pytest.approx(np.full(len(post), 1.5), abs=1e-9)
 
 
 @pytest.mark.parametrize("change, message", [

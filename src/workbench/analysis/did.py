@@ -88,7 +88,7 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
 
     first_post = data.loc[d, time].min()
     sample = _sample(data, unit, time, ever, first_post, fit.n_clusters)
-    plot = group_means(data, outcome, unit, time, ever, first_post)
+    plot = group_means(data, outcome, unit, time, ever, first_post, strata)
     diagnostics = {
         "comparison_group": True,
         "pre_period_trend_gap": pre_trend_gap(plot, first_post),
@@ -143,22 +143,30 @@ def _sample(data: pd.DataFrame, unit: str, time: str, ever: np.ndarray, first_po
 
 
 def group_means(data: pd.DataFrame, outcome: str, unit: str, time: str, ever: np.ndarray,
-                first_post) -> pd.DataFrame:
+                first_post, strata: str | None = None) -> pd.DataFrame:
     """Mean outcome per period for pilot and comparison units, and the DiD counterfactual.
 
     The counterfactual for the pilot group is the comparison mean plus the pilot-comparison gap
     averaged over the pre-periods: the parallel-trends path the DiD estimate is measured against.
+    With `strata` the comparison mean is taken within each stratum and weighted by the pilots'
+    shares of units in the strata, so that the chart compares like with like, as the estimate does.
     """
     frame = pd.DataFrame({"period": data[time].to_numpy(), "y": pd.to_numeric(data[outcome]).to_numpy(),
-                          "group": np.where(ever, "pilot", "comparison")})
+                          "group": np.where(ever, "pilot", "comparison"),
+                          "stratum": data[strata].to_numpy() if strata else 0, "unit": data[unit].to_numpy()})
     means = frame.groupby(["period", "group"], sort=True)["y"].agg(["mean", "size"]).unstack("group")
+    comparison = means[("mean", "comparison")]
+    if strata:
+        shares = frame[frame["group"] == "pilot"].groupby("stratum")["unit"].nunique()
+        by_stratum = frame[frame["group"] == "comparison"].groupby(["period", "stratum"])["y"].mean().unstack()
+        comparison = (by_stratum[shares.index] * (shares / shares.sum())).sum(axis=1).reindex(means.index)
     pre = means.index < first_post
-    gap = (means[("mean", "pilot")] - means[("mean", "comparison")])[pre].mean()
+    gap = (means[("mean", "pilot")] - comparison)[pre].mean()
     out = pd.DataFrame({
         "period": means.index.to_numpy(),
         "pilot": means[("mean", "pilot")].to_numpy(),
-        "comparison": means[("mean", "comparison")].to_numpy(),
-        "counterfactual": (means[("mean", "comparison")] + gap).to_numpy(),
+        "comparison": comparison.to_numpy(),
+        "counterfactual": (comparison + gap).to_numpy(),
         "n_pilot": means[("size", "pilot")].to_numpy(dtype=int),
         "n_comparison": means[("size", "comparison")].to_numpy(dtype=int),
         "post": ~pre,

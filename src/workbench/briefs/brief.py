@@ -132,16 +132,19 @@ class OutcomeBrief:
             subtitle=(f"Mean {ind.unit}, upper-tier authorities, England, "
                       f"{int(plot['period'].min())}-{int(plot['period'].max())}"),
             alt=alt, value_label=ind.unit, first_post_period=self.result.sample["first_post_period"],
-            csv_name=f"{ini.id}_{ind.id}.csv", synthetic=self.panel.synthetic)
+            csv_name=f"{ini.id}_{ind.id}.csv", synthetic=self.panel.synthetic,
+            comparison_label=("Comparison areas in the pilots' regions" if self.result.spec.get("strata")
+                              else "Comparison areas"))
 
     def findings(self) -> Html:
         """What we found: the estimate table and the chart."""
         tidy = self.result.tidy().drop(columns="method")
         tidy["term"] = "Difference after the initiative began (pilot minus expected)"
         level = round(self.result.confidence * 100)
+        tidy["p_value"] = tidy["p_value"].map(text.p_value_text)
         tidy.columns = ["Estimate", "Value", "Standard error", f"{level}% CI low", f"{level}% CI high", "p-value"]
         shown = table(tidy, f"Difference-in-differences estimate, {self.panel.indicator.unit}",
-                      formats={c: ".3f" for c in tidy.columns[1:]}, row_header="Estimate")
+                      formats={c: ".3f" for c in tidy.columns[1:5]}, row_header="Estimate")
         return Html(f'<section aria-labelledby="findings"><h2 id="findings">What we found</h2>'
                     f"<p>{esc(text.estimate_sentence(self.result, self.panel.indicator))}</p>"
                     f"{self.chart().html()}{shown}{self.other_outcomes().markup}</section>")

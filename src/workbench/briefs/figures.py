@@ -74,13 +74,14 @@ def _formats(frame: pd.DataFrame) -> dict[str, str]:
 
 
 def trend_chart(plot: pd.DataFrame, *, title: str, subtitle: str, alt: str, value_label: str,
-                first_post_period: int, csv_name: str, synthetic: bool) -> Chart:
+                first_post_period: int, csv_name: str, synthetic: bool,
+                comparison_label: str = "Comparison areas") -> Chart:
     """Pilot against comparison means per period, with the parallel-trends counterfactual."""
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(8, 4.5), dpi=90)
         post = plot["period"] >= first_post_period
         ax.plot(plot["period"], plot["comparison"], color=AF_ORANGE, linestyle="--", marker="s",
-                markersize=4, linewidth=2, label="Comparison areas")
+                markersize=4, linewidth=2, label=comparison_label)
         ax.plot(plot["period"], plot["pilot"], color=AF_DARK_BLUE, linestyle="-", marker="o",
                 markersize=4, linewidth=2, label="Pilot areas")
         ax.plot(plot.loc[post, "period"], plot.loc[post, "counterfactual"], color=AF_DARK_GREY,
@@ -100,7 +101,7 @@ def trend_chart(plot: pd.DataFrame, *, title: str, subtitle: str, alt: str, valu
         plt.close(fig)
     data = plot[["period", "pilot", "comparison", "counterfactual", "n_pilot", "n_comparison"]].copy()
     data.loc[data["period"] < first_post_period, "counterfactual"] = float("nan")
-    data.columns = ["Year", "Pilot areas (mean)", "Comparison areas (mean)",
+    data.columns = ["Year", "Pilot areas (mean)", f"{comparison_label} (mean)",
                     "Pilot areas if following comparison trend", "Pilot areas (n)", "Comparison areas (n)"]
     caption = f"{title}: {subtitle}"
     return Chart(title, subtitle, _strip_svg_header(buffer.getvalue()), alt, data, caption, csv_name)
