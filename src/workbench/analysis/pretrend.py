@@ -1,4 +1,4 @@
-"""A pre-trend test for group-time effects that keeps its size with small cohorts.
+"""Pre-trend tests for group-time effects: R did's Wald pre-test, and one that keeps its size.
 
 R `did`'s pre-test is a Wald test of every pre-period ATT(g,t) against a chi-squared reference, with
 the covariance estimated from the influence functions. When a cohort has few units the covariance
@@ -41,6 +41,23 @@ def cohort_hotelling(att: np.ndarray, inf: np.ndarray, group: np.ndarray, cohort
     tested = [r["p_value"] for r in by_cohort if not math.isnan(r["p_value"])]
     p = min(1.0, min(tested) * len(tested)) if tested else math.nan
     return {"p_value": p, "by_cohort": by_cohort, "n_tested": len(tested)}
+
+
+def wald_pre_test(att: np.ndarray, inf: np.ndarray) -> tuple[float, float, int]:
+    """R did's pre-test: Wald statistic of all pre-period cells against chi-squared, and its df.
+
+    `att` (K,) and `inf` (n x K) are the pre-period cells and their influence functions; NaN when
+    there are none or their covariance is singular.
+    """
+    k = len(att)
+    if k == 0:
+        return math.nan, math.nan, 0
+    n = inf.shape[0]
+    v = inf.T @ inf / n
+    if 1.0 / np.linalg.cond(v, p=1) <= np.finfo(float).eps:
+        return math.nan, math.nan, k
+    statistic = float(n * att @ np.linalg.solve(v, att))
+    return statistic, float(stats.chi2.sf(statistic, k)), k
 
 
 def _scalar(value):

@@ -30,7 +30,7 @@ import pandas as pd
 from scipy import special, stats
 
 from workbench.analysis.panel_checks import require_columns, require_numeric, require_unique_unit_time
-from workbench.analysis.pretrend import cohort_hotelling
+from workbench.analysis.pretrend import cohort_hotelling, wald_pre_test
 from workbench.analysis.registry import register
 from workbench.analysis.results import TIDY_COLUMNS, Estimate, Result, _jsonable
 from workbench.errors import SpecificationError
@@ -480,21 +480,6 @@ def _type1_quantiles(x: np.ndarray, qs: list[float]) -> np.ndarray:
     return np.partition(x, np.unique(idx), axis=0)[idx]
 
 
-def _pre_trend_test(cells: _Cells, se: np.ndarray) -> tuple[float, float, int]:
-    """Wald test that every pre-period ATT(g,t) is zero (R did's pre-test), from the IF covariance."""
-    pre = np.flatnonzero(~cells.post & np.isfinite(se))
-    if len(pre) == 0:
-        return np.nan, np.nan, 0
-    inf = cells.inf[:, pre]
-    n = inf.shape[0]
-    v = _matmul(np.ascontiguousarray(inf.T), inf) / n
-    if 1.0 / np.linalg.cond(v, p=1) <= np.finfo(float).eps:
-        return np.nan, np.nan, len(pre)
-    att = cells.att[pre]
-    stat = float(n * att @ np.linalg.solve(v, att))
-    return stat, float(stats.chi2.sf(stat, len(pre))), len(pre)
-
-
 # ----------------------------------------------------------------------------- frames and records
 
 def _intervals(att, se, boot_se, crit, z) -> dict[str, np.ndarray]:
@@ -559,8 +544,8 @@ def _strata_counts(panel: _Panel, treated: np.ndarray, never: np.ndarray) -> dic
 
 
 def _diagnostics(cells: _Cells, panel: _Panel, control: str, inference: dict) -> dict[str, Any]:
-    stat, p, df = _pre_trend_test(cells, inference["se"])
     pre = ~cells.post & np.isfinite(inference["se"])
+    stat, p, df = wald_pre_test(cells.att[pre], cells.inf[:, pre])
     sizes = {g: int((panel.cohort == g).sum()) for g in panel.cohorts}
     small = cohort_hotelling(cells.att[pre], cells.inf[:, pre], cells.group[pre], sizes)
     return {"pre_trend_p_value": small["p_value"], "pre_trend_test": "per-cohort Hotelling F, Bonferroni",
