@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from workbench.analysis.event_study import fit_event_study
 from workbench.analysis.inference import randomisation_test, wild_cluster_bootstrap
 from workbench.analysis.panel_checks import (
     check_did_design, period_effects, require_binary, require_columns, require_numeric, require_unique_unit_time,
@@ -70,16 +71,7 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
     t_crit = stats.t.ppf(0.5 + confidence / 2, fit.df)
     cluster = Estimate("treated", beta, se, beta - t_crit * se, beta + t_crit * se,
                        float(2 * stats.t.sf(abs(beta / se), fit.df)))
-    n_times = data[time].nunique()
-    balanced = len(data) == fit.n_clusters * n_times
-    strata_codes = None if strata is None else data[strata].to_numpy()[::n_times] if balanced else None
-    if inference == "randomisation" and not (balanced and w is None):
-        raise SpecificationError("randomisation inference needs a balanced panel without weights; "
-                                 "use inference='wild_bootstrap'")
-    boot = (wild_cluster_bootstrap(fit, draws=draws, confidence=confidence, seed=seed)
-            if checks or inference == "wild_bootstrap" else None)
-    ri = (randomisation_test(fit, d, n_times, draws=draws, seed=seed, strata=strata_codes)
-          if (checks or inference == "randomisation") and balanced and w is None else None)
+    boot, ri = _robust_inference(data, fit, d, w, time, strata, inference, checks, draws, seed, confidence)
     headline = {
         "cluster": lambda: cluster,
         "wild_bootstrap": lambda: Estimate("treated", beta, se, boot.ci_low, boot.ci_high, boot.p_value),
@@ -103,19 +95,32 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
         **(_pre_trend_test(data, outcome, unit, time, d, weights, strata) if checks else {}),
     }
     used = {"cluster": None, "wild_bootstrap": boot, "randomisation": ri}[inference]
-    method = (_METHOD if strata is None else _METHOD.replace("period fixed effects", f"period fixed effects within {strata}")) \
-        + _INFERENCE_TEXT[inference].format(
+    design = _METHOD if strata is None else _METHOD.replace("period fixed effects", f"period fixed effects within {strata}")
+    method = design + _INFERENCE_TEXT[inference].format(
         draws=used.draws if used else 0, exact=", all enumerated" if used and used.enumerated else "")
     spec = {"outcome": outcome, "unit": unit, "time": time, "treatment": treatment, "weights": weights,
             "strata": strata, "inference": inference, "draws": draws, "seed": seed, "checks": checks}
     return Result("did", method, (headline,), spec, sample, diagnostics, plot, confidence)
 
 
+def _robust_inference(data, fit, d, w, time, strata, inference, checks, draws, seed, confidence):
+    """The wild cluster bootstrap and randomisation tests asked for (None where not run or not possible)."""
+    n_times = data[time].nunique()
+    balanced = len(data) == fit.n_clusters * n_times
+    if inference == "randomisation" and not (balanced and w is None):
+        raise SpecificationError("randomisation inference needs a balanced panel without weights; "
+                                 "use inference='wild_bootstrap'")
+    boot = (wild_cluster_bootstrap(fit, draws=draws, confidence=confidence, seed=seed)
+            if checks or inference == "wild_bootstrap" else None)
+    strata_codes = data[strata].to_numpy()[::n_times] if strata is not None and balanced else None
+    ri = (randomisation_test(fit, d, n_times, draws=draws, seed=seed, strata=strata_codes)
+          if (checks or inference == "randomisation") and balanced and w is None else None)
+    return boot, ri
+
+
 def _pre_trend_test(data: pd.DataFrame, outcome: str, unit: str, time: str, d: np.ndarray,
                     weights: str | None, strata: str | None) -> dict:
     """The event study's joint test that the leads are zero, for a treatment that stays on once started."""
-    from workbench.analysis.event_study import fit_event_study
-
     on = pd.Series(d, index=data.index)
     absorbing = (on.groupby(data[unit]).diff().fillna(0) >= 0).all()
     first = data[time].where(on).groupby(data[unit]).transform("min")
@@ -123,7 +128,8 @@ def _pre_trend_test(data: pd.DataFrame, outcome: str, unit: str, time: str, d: n
         return {"pre_trend_p_value": math.nan, "pre_trend_note": "treatment switches off; no event-study test"}
     study = fit_event_study(data.assign(_cohort=first.fillna(0)), outcome=outcome, unit=unit, time=time,
                             cohort="_cohort", weights=weights, strata=strata)
-    return {k: study.diagnostics[k] for k in ("pre_trend_statistic", "pre_trend_df", "pre_trend_p_value")}
+    return {k: study.diagnostics[k] for k in ("pre_trend_statistic", "pre_trend_df", "pre_trend_p_value",
+                                                "pre_trend_test")}
 
 
 def _sample(data: pd.DataFrame, unit: str, time: str, ever: np.ndarray, first_post, n_units: int) -> dict:
