@@ -15,7 +15,10 @@ Randomisation inference (Fisher; Young 2019 recommends the studentised statistic
 path of each unit is reassigned to units at random, keeping the number treated and their timing; the
 p-value is the share of reassignments whose |t| is at least the observed one, counting the observed
 assignment (so it is never zero). Needs a balanced panel, where the reassignment is a permutation of
-rows of the residualised treatment matrix.
+rows of the residualised treatment matrix (within strata, when period effects are within strata).
+
+Joint tests (`wild_bootstrap_wald`, used for the event study's pre-trends): the same restricted wild
+bootstrap applied to a Wald statistic of several coefficients, each draw with its own CR1 covariance.
 """
 
 from __future__ import annotations
