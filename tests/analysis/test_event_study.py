@@ -123,6 +123,7 @@ def test_strata_give_the_same_coefficients_as_pyfixest_with_region_by_year_effec
     df = staggered_panel(seed=5)
     df["region"] = df["unit"].map(lambda u: f"r{int(u[1:]) % 3}")
     ours = analysis.fit("event_study", df, **SPEC, strata="region")
+    assert "bootstrap" in ours.diagnostics["pre_trend_test"]     # balanced in units and years, strata or not
     rel = np.where(df["first"] > 0, df["year"] - df["first"], -1000)
     peer = pf.feols("y ~ i(rel, ref=-1) | unit + region^year", data=df.assign(rel=rel), vcov={"CRV1": "unit"})
     tidy = ours.tidy().set_index("term")

@@ -25,7 +25,8 @@ from scipy import stats
 from workbench.analysis.event_study import fit_event_study
 from workbench.analysis.inference import randomisation_test, wild_cluster_bootstrap
 from workbench.analysis.panel_checks import (
-    check_did_design, period_effects, require_binary, require_columns, require_numeric, require_unique_unit_time,
+    check_did_design, is_balanced, period_effects, require_binary, require_columns, require_numeric,
+    require_unique_unit_time,
 )
 from workbench.analysis.registry import register
 from workbench.analysis.results import Estimate, Result
@@ -71,7 +72,7 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
     t_crit = stats.t.ppf(0.5 + confidence / 2, fit.df)
     cluster = Estimate("treated", beta, se, beta - t_crit * se, beta + t_crit * se,
                        float(2 * stats.t.sf(abs(beta / se), fit.df)))
-    boot, ri = _robust_inference(data, fit, d, w, time, strata, inference, checks, draws, seed, confidence)
+    boot, ri = _robust_inference(data, fit, d, w, unit, time, strata, inference, checks, draws, seed, confidence)
     headline = {
         "cluster": lambda: cluster,
         "wild_bootstrap": lambda: Estimate("treated", beta, se, boot.ci_low, boot.ci_high, boot.p_value),
@@ -103,10 +104,10 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
     return Result("did", method, (headline,), spec, sample, diagnostics, plot, confidence)
 
 
-def _robust_inference(data, fit, d, w, time, strata, inference, checks, draws, seed, confidence):
+def _robust_inference(data, fit, d, w, unit, time, strata, inference, checks, draws, seed, confidence):
     """The wild cluster bootstrap and randomisation tests asked for (None where not run or not possible)."""
     n_times = data[time].nunique()
-    balanced = len(data) == fit.n_clusters * n_times
+    balanced = is_balanced(data, unit, time)
     if inference == "randomisation" and not (balanced and w is None):
         raise SpecificationError("randomisation inference needs a balanced panel without weights; "
                                  "use inference='wild_bootstrap'")

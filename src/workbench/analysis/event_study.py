@@ -22,7 +22,7 @@ from scipy import stats
 
 from workbench.analysis.inference import wild_bootstrap_wald
 from workbench.analysis.panel_checks import (
-    period_effects, require_columns, require_numeric, require_unique_unit_time,
+    is_balanced, period_effects, require_columns, require_numeric, require_unique_unit_time,
 )
 from workbench.analysis.registry import register
 from workbench.analysis.results import Estimate, Result
@@ -72,17 +72,16 @@ def fit_event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, c
     post = np.array([k >= 0 for k in event_times])
     average = _combination(fit, post / post.sum(), "post_average", t_crit)
     pre = np.array([k <= -2 for k in event_times])
-    n_treated = int(pd.Series(first > 0).groupby(data[unit].to_numpy()).first().sum())
-    if fit.balanced and w is None and pre.any():
+    unit_first = pd.Series(first, index=data[unit].to_numpy()).groupby(level=0).first()
+    if is_balanced(data, unit, time) and w is None and pre.any():
         wald = _bootstrap_joint_test(data, y, columns, pre, unit, strata, fit, draws, seed)
     else:
-        wald = _joint_test(fit, pre, n_treated)
+        wald = _joint_test(fit, pre, int((unit_first > 0).sum()))
 
     plot = pd.DataFrame([{"event_time": -1, "estimate": 0.0, "ci_low": 0.0, "ci_high": 0.0, "reference": True}]
                         + [{"event_time": k, "estimate": e.estimate, "ci_low": e.ci_low, "ci_high": e.ci_high,
                             "reference": False} for k, e in zip(event_times, coefs)])
     plot = plot.sort_values("event_time", ignore_index=True).assign(post=lambda f: f["event_time"] >= 0)
-    unit_first = pd.Series(first, index=data[unit].to_numpy()).groupby(level=0).first()
     sample = {
         "n_obs": int(len(data)),
         "n_units": fit.n_clusters,

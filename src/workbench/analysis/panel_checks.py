@@ -66,6 +66,11 @@ def check_did_design(data: pd.DataFrame, unit: str, time: str, treated: np.ndarr
         )
 
 
+def is_balanced(data: pd.DataFrame, unit: str, time: str) -> bool:
+    """Every unit observed once in every period of the panel (rows unique by unit and period)."""
+    return len(data) == data[unit].nunique() * data[time].nunique()
+
+
 def period_effects(data: pd.DataFrame, unit: str, time: str, strata: str | None,
                    treated_unit: np.ndarray) -> pd.Categorical:
     """The period-effect groups: one per period, or one per stratum and period (`strata` column).

@@ -38,7 +38,6 @@ class WithinFit:
     n_clusters: int
     n_periods: int
     small_sample: float       # G/(G-1) (N-1)/(N-K)
-    balanced: bool
 
     @property
     def std_errors(self) -> np.ndarray:
@@ -91,7 +90,6 @@ def fit_within(y: np.ndarray, regressors: np.ndarray, unit: pd.Categorical, peri
     unit_codes = np.asarray(unit.codes)
     period_codes = np.asarray(period.codes)
     n_units, n_periods = len(unit.categories), len(period.categories)
-    balanced = len(y) == n_units * n_periods
     stacked = demean_two_way(np.column_stack([y, regressors]), unit_codes, period_codes, weights)
     if weights is not None:
         stacked *= np.sqrt(np.asarray(weights, dtype=float))[:, None]
@@ -107,4 +105,4 @@ def fit_within(y: np.ndarray, regressors: np.ndarray, unit: pd.Categorical, peri
     bread = np.linalg.inv(xtx)
     vcov = small * bread @ (scores.T @ scores) @ bread
     w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
-    return WithinFit(coef, vcov, xt, yt, resid, unit_codes, period_codes, w, n_units, n_periods, small, balanced)
+    return WithinFit(coef, vcov, xt, yt, resid, unit_codes, period_codes, w, n_units, n_periods, small)
