@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: demo test lab setup evidence build validate bench lock clean
+.PHONY: demo test test-generic-blas lab setup evidence build validate bench lock clean
 
 ## demo: set up (if needed), rebuild the synthetic demo evidence, build every brief; print the index path
 demo: $(STAMP)
@@ -16,6 +16,11 @@ demo: $(STAMP)
 ## test: set up (if needed), then the whole test suite: unit, notebooks (nbval), executed templates
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## test-generic-blas: the numerically sensitive tests (analysis, notebooks) again under OpenBLAS's
+## generic x86-64 kernel, which rounds products differently from the CPU's own: numbers must not move
+test-generic-blas: $(STAMP)
+	OPENBLAS_CORETYPE=Prescott $(BIN)/python -m pytest tests/analysis notebooks/explore
 
 ## lab: open JupyterLab on the project, with `import workbench` working in its kernel
 lab: $(STAMP)

@@ -186,8 +186,10 @@ def pre_trend_gap(plot: pd.DataFrame, first_post) -> float:
     pre = plot[plot["period"] < first_post]
     if len(pre) < 2:
         return float("nan")
-    slope = np.polyfit(pre["period"].astype(float), (pre["pilot"] - pre["comparison"]).to_numpy(), 1)[0]
-    return float(slope)
+    x = pre["period"].to_numpy(dtype=float)
+    gap = (pre["pilot"] - pre["comparison"]).to_numpy(dtype=float)
+    x = x - x.mean()                                       # least-squares slope, without LAPACK
+    return float(np.add.reduce(x * (gap - gap.mean())) / np.add.reduce(x * x))
 
 
 def _scalar(value):

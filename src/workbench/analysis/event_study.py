@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from workbench.analysis import reproducible
 from workbench.analysis.inference import wild_bootstrap_wald
 from workbench.analysis.panel_checks import (
     is_balanced, period_effects, require_columns, require_numeric, require_unique_unit_time,
@@ -131,7 +132,8 @@ def _estimate(term: str, beta: float, se: float, t_crit: float, df: int) -> Esti
 
 def _combination(fit, weights: np.ndarray, term: str, t_crit: float) -> Estimate:
     """A linear combination of the coefficients with its clustered standard error."""
-    return _estimate(term, weights @ fit.coef, np.sqrt(weights @ fit.vcov @ weights), t_crit, fit.df)
+    mm = reproducible.matmul
+    return _estimate(term, mm(weights, fit.coef), np.sqrt(mm(mm(weights, fit.vcov), weights)), t_crit, fit.df)
 
 
 def _bootstrap_joint_test(data, y, columns, pre, unit, strata, fit, draws, seed) -> tuple:
@@ -158,7 +160,7 @@ def _joint_test(fit, which: np.ndarray, n_treated: int) -> tuple[float, float, l
         return float("nan"), float("nan"), [q, max(n_treated - q, 0)], test
     b = fit.coef[which]
     v = fit.vcov[np.ix_(which, which)]
-    wald = float(b @ np.linalg.solve(v, b))
+    wald = float(reproducible.quadratic_form(b[None], v[None])[0])
     statistic = (n_treated - q) / (q * (n_treated - 1)) * wald
     return statistic, float(stats.f.sf(statistic, q, n_treated - q)), [q, n_treated - q], test
 

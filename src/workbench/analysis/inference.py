@@ -6,16 +6,21 @@ everything reduces to per-cluster sums, so thousands of draws cost one matrix pr
 Wild cluster bootstrap (WCR, Cameron, Gelbach and Miller 2008; MacKinnon and Webb 2017): residuals
 restricted by the null hypothesis b = b0, multiplied by one weight per cluster (Rademacher, or Webb's
 six-point weights), give bootstrap samples whose cluster-robust t statistics form the null
-distribution; the p-value is the share of |t*| at least |t| (counting the observed statistic once
-when draws are random, so it is never zero: Phipson and Smyth 2010). With Rademacher weights and 2^G at most
-the number of draws, every sign vector is enumerated (an exact answer). The interval inverts the test:
-the set of b0 whose p-value exceeds 1 - confidence, found by root finding with the same draws.
+distribution; the p-value is the share of draws with |t*| strictly greater than |t|, the rule of
+Stata's boottest, WildBootTests.jl, fwildclusterboot and wildboottest. With Rademacher weights and 2^G
+at most the number of draws, every sign vector is enumerated (an exact answer). The interval inverts
+the test: the set of b0 whose p-value exceeds 1 - confidence, found by root finding with the same draws.
 
 Randomisation inference (Fisher; Young 2019 recommends the studentised statistic): the treatment
 path of each unit is reassigned to units at random, keeping the number treated and their timing; the
 p-value is the share of reassignments whose |t| is at least the observed one, counting the observed
 assignment (so it is never zero). Needs a balanced panel, where the reassignment is a permutation of
 rows of the residualised treatment matrix (within strata, when period effects are within strata).
+
+Ties are decided exactly (`exceeding`): the draws that reproduce the observed sample are recognised
+from the weights or the assignment themselves, not from floating-point statistics, and all the
+arithmetic goes through `reproducible`, so a p-value and an interval have the same bits on every
+machine, whatever BLAS kernel it runs.
 
 Joint tests (`wild_bootstrap_wald`, used for the event study's pre-trends): the same restricted wild
 bootstrap applied to a Wald statistic of several coefficients, each draw with its own CR1 covariance.
@@ -30,6 +35,7 @@ from itertools import combinations, product
 import numpy as np
 from scipy import optimize
 
+from workbench.analysis import reproducible
 from workbench.analysis.twfe import WithinFit
 
 WEBB = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)])
@@ -76,33 +82,37 @@ def wild_cluster_bootstrap(fit: WithinFit, *, draws: int = 9999, weights: str = 
     effects. The period effects are not nested in the clusters, so the refit moves residuals across
     clusters; `_period_spill` carries that exactly (a G x G matrix), which is what refitting with
     dummies would do. Every quantity a draw needs is then linear or quadratic in b0, computed once.
+    The p-value follows the peers' rule (see `exceeding`): the share of draws whose |t*| is strictly
+    greater than the observed |t|, the draws that reproduce the sample being exact ties.
     """
     w = fit.weights
     root = np.sqrt(w)
     x, y, g = fit.x[:, 0] / root, fit.y / root, fit.cluster          # residualised, unscaled
-    xx = float(np.sum(w * x * x))
+    live = _informative_clusters(fit)
+    x, y = np.where(live[g], x, 0.0), np.where(live[g], y, 0.0)      # exact zeros where structurally zero
+    xx = float(np.add.reduce(w * x * x))
     q = np.bincount(g, weights=w * x * x, minlength=fit.n_clusters)    # sum w x^2 per cluster
     sy = np.bincount(g, weights=w * x * y, minlength=fit.n_clusters)   # sum w x y per cluster
     (ly, ry), (lx, rx) = _period_spill(fit, x, y), _period_spill(fit, x, x)
     v, enumerated = cluster_weights(fit.n_clusters, draws, weights, seed)
+    identity = reproduces_sample(v, live)
     beta = float(fit.coef[0])
     se = float(np.sqrt(fit.vcov[0, 0]))
     # Under b = b0 the restricted residuals are y - b0 x, so per-cluster scores of a draw are
     # E + b0 F (draws x clusters) and their sum of squares a quadratic in b0.
-    vy, vq = v @ sy, v @ q
-    e = v * sy[None, :] - (v @ ry.T) @ ly.T - np.outer(vy / xx, q)        # C = L R has rank <= periods,
-    f = -(v * q[None, :] - (v @ rx.T) @ lx.T) + np.outer(vq / xx, q)     # so v C' costs draws x G x T
-    ee, ef, ff = (e * e).sum(axis=1), (e * f).sum(axis=1), (f * f).sum(axis=1)
+    mm = reproducible.matmul
+    vy, vq = mm(v, sy), mm(v, q)
+    e = v * sy[None, :] - _times_spill(v, ly, ry) - np.outer(vy / xx, q)
+    f = -(v * q[None, :] - _times_spill(v, lx, rx)) + np.outer(vq / xx, q)
+    ee, ef, ff = (np.add.reduce(e * e, axis=1), np.add.reduce(e * f, axis=1), np.add.reduce(f * f, axis=1))
 
     def p_value(b0: float) -> float:
         shift = (vy - b0 * vq) / xx                       # b* - b0 for every draw
         squares = ee + 2 * b0 * ef + b0 * b0 * ff
         se_star = np.sqrt(fit.small_sample * np.clip(squares, 0.0, None)) / xx
-        t_obs = abs(beta - b0) / se
         with np.errstate(divide="ignore", invalid="ignore"):
             t_star = np.nan_to_num(np.abs(shift) / se_star, nan=0.0)
-        exceed = int(np.sum(t_star >= t_obs - 1e-9 * max(1.0, t_obs)))
-        return exceed / len(v) if enumerated else (exceed + 1) / (len(v) + 1)
+        return exceeding(t_star, abs(beta - b0) / se, identity, strict=True) / len(v)
 
     alpha = 1 - confidence
     low = _invert(p_value, beta, -se, alpha)
@@ -110,14 +120,67 @@ def wild_cluster_bootstrap(fit: WithinFit, *, draws: int = 9999, weights: str = 
     return BootstrapTest(p_value(0.0), low, high, len(v), weights, enumerated)
 
 
+def exceeding(statistics: np.ndarray, observed: float, ties: np.ndarray, *, strict: bool) -> int:
+    """How many resampled statistics count as at least as extreme as the observed one.
+
+    The tie rule, the same on every machine: draws that reproduce the observed sample (`ties`: the
+    identity and sign-flipped weight vectors of a wild bootstrap, the observed assignment in a
+    randomisation test) equal the observed statistic in exact arithmetic, so they are decided
+    exactly: counted when `strict` is False (at least as extreme, Fisher's rule for randomisation
+    tests), not counted when `strict` is True (strictly more extreme, the rule of Stata's boottest,
+    WildBootTests.jl, fwildclusterboot and wildboottest for the wild bootstrap). Every other draw is
+    compared in floating point, where equality would be a coincidence of the data, not of the design.
+    """
+    free = ~ties
+    above = statistics[free] > observed if strict else statistics[free] >= observed
+    return int(np.sum(above)) + (0 if strict else int(np.sum(ties)))
+
+
+def reproduces_sample(v: np.ndarray, live: np.ndarray | None = None) -> np.ndarray:
+    """Which wild-bootstrap weight vectors (rows of v) give back the observed sample exactly.
+
+    Under the null the restricted residuals are multiplied by one weight per cluster; all weights
+    equal to 1 reproduce the sample, all equal to -1 its mirror image, whose |t| is the same.
+    Clusters that carry no information (`live` False) do not matter. Decided on the weights
+    themselves, never on the floating-point statistics.
+    """
+    used = v if live is None else v[:, live]
+    if used.shape[1] == 0:
+        return np.ones(len(v), dtype=bool)
+    return (np.abs(used[:, :1]) == 1.0).ravel() & np.all(used == used[:, :1], axis=1)
+
+
+def _times_spill(v: np.ndarray, low: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """v C' for C = low @ right (G x G, rank at most T): through the factors when T is under G / 2."""
+    mm = reproducible.matmul
+    if 2 * low.shape[1] < low.shape[0]:
+        return mm(mm(v, right.T), low.T)
+    return mm(v, mm(low, right).T)
+
+
+def _informative_clusters(fit: WithinFit) -> np.ndarray:
+    """Clusters whose observations are not all absorbed by the fixed effects.
+
+    A unit alone in its group of period effects (a stratum with one unit) is fitted exactly by its
+    own unit and period effects: its residualised data are zero in exact arithmetic (rounding noise
+    in floating point), so its bootstrap weight changes nothing and it is left out of the draws'
+    arithmetic and of the tie rule.
+    """
+    seen = np.unique(np.column_stack([fit.period, fit.cluster]), axis=0)     # (period group, unit) pairs
+    alone = np.bincount(seen[:, 0], minlength=fit.n_periods)[fit.period] == 1
+    return np.bincount(fit.cluster, weights=(~alone).astype(float), minlength=fit.n_clusters) > 0
+
+
 def _period_spill(fit: WithinFit, x: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Factors (L, R) of C = L R, C[g, h] = sum over cluster g of w x times the period effects fitted to
     u of cluster h alone (L is G x T, R is T x G).
 
     Refitting unit and period effects to a vector that is u on cluster h and 0 elsewhere gives
-    period effects gamma_h = A^+ r_h, with A = sum over units of (diag(w) - w w' / sum w) over the
-    periods each unit is seen and r_h the unit-demeaned weighted u of cluster h. Unit effects drop
-    out because x is already orthogonal to them.
+    period effects gamma_h solving A gamma_h = r_h, with A = sum over units of (diag(w) - w w' / sum w)
+    over the periods each unit is seen and r_h the unit-demeaned weighted u of cluster h. A is
+    singular (a constant within each connected group of periods); any solution gives the same C,
+    because x sums to zero within each unit, so the solve leaves those directions out.
+    Unit effects drop out because x is already orthogonal to them.
     """
     G, T = fit.n_clusters, fit.n_periods
     g, t, w = fit.cluster, fit.period, fit.weights
@@ -127,10 +190,11 @@ def _period_spill(fit: WithinFit, x: np.ndarray, u: np.ndarray) -> tuple[np.ndar
     np.add.at(r, (t, g), w * (u - u_mean[g]))
     wt = np.zeros((G, T))
     np.add.at(wt, (g, t), w)
-    a = np.diag(wt.sum(axis=0)) - (wt / unit_w[:, None]).T @ wt
+    a = np.diag(np.add.reduce(wt, axis=0)) - reproducible.matmul((wt / unit_w[:, None]).T, wt)
+    a = (a + a.T) / 2
     x_gt = np.zeros((G, T))
     np.add.at(x_gt, (g, t), w * x)
-    return x_gt, np.linalg.pinv(a) @ r
+    return x_gt, reproducible.spd_solve(a, r)
 
 
 def _rademacher(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
@@ -167,9 +231,9 @@ def randomisation_test(fit: WithinFit, treatment: np.ndarray, n_periods: int, *,
     for s_ in np.unique(stratum):                          # remove (stratum-)period means
         d_tilde[stratum == s_] -= d_rows[stratum == s_].mean(axis=0, keepdims=True)
     y_tilde = fit.y.reshape(n_units, n_periods)
-    cross = d_tilde @ y_tilde.T                           # cross[a, b] = <path of a, y of unit b>
-    norms = (d_tilde ** 2).sum(axis=1)
-    dd = float(norms.sum())
+    cross = reproducible.matmul(d_tilde, y_tilde.T)       # cross[a, b] = <path of a, y of unit b>
+    norms = np.add.reduce(d_tilde ** 2, axis=1)
+    dd = float(np.add.reduce(norms))
     rng = np.random.default_rng(seed)
     perms, enumerated = (_permutations(d, draws, rng) if strata is None or len(np.unique(stratum)) == 1
                          else (_within_strata(stratum, draws, rng), False))
@@ -178,11 +242,13 @@ def randomisation_test(fit: WithinFit, treatment: np.ndarray, n_periods: int, *,
     # permutation of d_tilde.
     s = cross[perms, np.arange(n_units)[None, :]]         # draws x units: <D~ of new path, y~ of unit>
     q = norms[perms]
-    beta = s.sum(axis=1) / dd
+    beta = np.add.reduce(s, axis=1) / dd
     scores = s - beta[:, None] * q
-    t = np.abs(beta) / (np.sqrt(fit.small_sample * (scores ** 2).sum(axis=1)) / dd)
+    t = np.abs(beta) / (np.sqrt(fit.small_sample * np.add.reduce(scores ** 2, axis=1)) / dd)
     observed = abs(float(fit.coef[0])) / float(np.sqrt(fit.vcov[0, 0]))
-    exceed = int(np.sum(t >= observed - 1e-9 * max(1.0, observed)))
+    path = np.unique(d, axis=0, return_inverse=True)[1].ravel()
+    same_assignment = np.all(path[perms] == path[None, :], axis=1)   # every unit keeps its own path
+    exceed = exceeding(t, observed, same_assignment, strict=False)
     if enumerated:
         return RandomisationTest(exceed / len(perms), len(perms), True)
     return RandomisationTest((exceed + 1) / (len(perms) + 1), len(perms), False)
@@ -232,44 +298,44 @@ def wild_bootstrap_wald(y: np.ndarray, x: np.ndarray, which: np.ndarray, stratum
     period effects). The model has unit effects and stratum-by-period effects; errors are clustered
     by unit with CR1 (`small_sample` is its factor). Residuals of the model with the tested
     coefficients set to zero are multiplied by Rademacher weights per unit; each bootstrap sample's
-    Wald statistic uses its own CR1 covariance. Returns (observed Wald statistic, p-value), where
-    p counts the observed statistic once, so it is never zero.
+    Wald statistic uses its own CR1 covariance. Returns (observed Wald statistic, p-value), where p
+    is the share of draws with a strictly larger statistic, by the tie rule of `exceeding`.
     """
-    n_units = y.shape[0]
+    n_units, n_periods, k = x.shape
     demean = _demeaner(stratum)
     xt, yt = demean(x, 0, 1), demean(y, 0, 1)
-    xf = xt.reshape(-1, xt.shape[-1])
-    bread = np.linalg.inv(xf.T @ xf)
+    xf = xt.reshape(-1, k)
+    bread = reproducible.spd_inverse(reproducible.gram(xf))
     keep = ~which
     xr = xf[:, keep]
-    beta_r = np.linalg.lstsq(xr, yt.ravel(), rcond=None)[0]
-    fitted_r = (xr @ beta_r).reshape(y.shape)
+    beta_r = reproducible.spd_solve(reproducible.gram(xr), reproducible.matmul(xr.T, yt.ravel()))
+    fitted_r = reproducible.matmul(xr, beta_r).reshape(y.shape)
     resid_r = yt - fitted_r
+    ein = np.einsum                                     # optimize=False: numpy's own loops, never BLAS
 
     def wald(y_tilde: np.ndarray) -> np.ndarray:
         """Wald statistics for a batch of residualised outcomes (b x units x periods)."""
-        beta = np.einsum("utl,but->bl", xt, y_tilde) @ bread
-        e = y_tilde - np.einsum("utk,bk->but", xt, beta)
-        scores = np.einsum("utk,but->buk", xt, e)
-        meat = np.einsum("buk,bul->bkl", scores, scores)
-        v = small_sample * bread[None] @ meat @ bread[None]
-        b = beta[:, which]
-        vw = v[:, which][:, :, which]
-        if np.any(np.linalg.cond(vw) > 1 / np.finfo(float).eps):
-            return np.einsum("bk,bkl,bl->b", b, np.linalg.pinv(vw), b)
-        return np.einsum("bk,bk->b", b, np.linalg.solve(vw, b[..., None])[..., 0])
+        beta = ein("bk,kl->bl", ein("utk,but->bk", xt, y_tilde, optimize=False), bread, optimize=False)
+        e = y_tilde - ein("utk,bk->but", xt, beta, optimize=False)
+        scores = ein("utk,but->buk", xt, e, optimize=False)
+        meat = ein("buk,bul->bkl", scores, scores, optimize=False)
+        v = small_sample * ein("bkl,lm->bkm", ein("ik,bkl->bil", bread, meat, optimize=False), bread,
+                               optimize=False)
+        v = (v + v.transpose(0, 2, 1)) / 2
+        return reproducible.quadratic_form(beta[:, which], v[:, which][:, :, which])
 
     observed = float(wald(yt[None])[0])
-    resid_full = yt - np.einsum("utk,k->ut", xt, bread @ np.einsum("utk,ut->k", xt, yt))
-    if np.allclose(resid_full, 0.0, atol=1e-12 * max(1.0, float(np.abs(yt).max()))):
+    resid_full = yt - reproducible.matmul(xf, reproducible.matmul(bread, reproducible.matmul(xf.T, yt.ravel()))
+                                          ).reshape(y.shape)
+    if np.all(np.abs(resid_full) <= 1e-12 * max(1.0, float(np.abs(yt).max()))):
         return math.nan, math.nan          # a noiseless panel: no sampling variation to test against
     rng = np.random.default_rng(seed)
     exceed = 0
     for start in range(0, draws, 250):
         v = _rademacher(rng, (min(250, draws - start), n_units))
         y_star = fitted_r[None] + demean(resid_r[None] * v[:, :, None], 1, 2)
-        exceed += int(np.sum(wald(y_star) >= observed - 1e-9 * max(1.0, observed)))
-    return observed, (exceed + 1) / (draws + 1)
+        exceed += exceeding(wald(y_star), observed, reproduces_sample(v), strict=True)
+    return observed, exceed / draws
 
 
 def _demeaner(stratum: np.ndarray):

@@ -3,7 +3,8 @@
 The regressions behind `did` and `event_study`: y = a[unit] + g[period] + X b + e. Unit and period
 effects are swept out by alternating projections (exact in one sweep on a balanced panel; iterated to
 1e-13 otherwise), then b is fitted on the residualised columns (Frisch-Waugh-Lovell). This gives the
-same coefficients as OLS with dummies, in a fraction of the time and memory.
+same coefficients as OLS with dummies, in a fraction of the time and memory. Every product and
+solve goes through `reproducible`, so the fit has the same bits whatever BLAS kernel the machine picks.
 
 Clustered errors use the CR1 convention of Stata's `regress, vce(cluster)` and of statsmodels with
 explicit dummies: V = G/(G-1) (N-1)/(N-K) (X'X)^-1 (sum_g s_g s_g') (X'X)^-1 with K the rank of the
@@ -18,6 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from workbench.analysis import reproducible
+from workbench.errors import SpecificationError
 
 _TOLERANCE = 1e-13
 _MAX_SWEEPS = 10_000
@@ -94,15 +98,19 @@ def fit_within(y: np.ndarray, regressors: np.ndarray, unit: pd.Categorical, peri
     if weights is not None:
         stacked *= np.sqrt(np.asarray(weights, dtype=float))[:, None]
     yt, xt = stacked[:, 0], stacked[:, 1:]
-    xtx = xt.T @ xt
-    coef = np.linalg.solve(xtx, xt.T @ yt)
-    resid = yt - xt @ coef
+    xtx = reproducible.gram(xt)
+    if not reproducible.cholesky(xtx)[1].all():
+        raise SpecificationError("a regressor is collinear with the unit and period effects (for example a "
+                                 "treatment or event-time indicator that never varies within the sample); drop it")
+    bread = reproducible.spd_inverse(xtx)
+    coef = reproducible.matmul(bread, reproducible.matmul(xt.T, yt))
+    resid = yt - reproducible.matmul(xt, coef)
     n, k = len(y), xt.shape[1]
     k_total = k + n_units + n_periods - _components(unit_codes, period_codes, n_units, n_periods)
     small = n_units / (n_units - 1) * (n - 1) / (n - k_total)
     scores = np.zeros((n_units, k))
     np.add.at(scores, unit_codes, xt * resid[:, None])
-    bread = np.linalg.inv(xtx)
-    vcov = small * bread @ (scores.T @ scores) @ bread
+    vcov = small * reproducible.matmul(reproducible.matmul(bread, reproducible.gram(scores)), bread)
+    vcov = (vcov + vcov.T) / 2
     w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
     return WithinFit(coef, vcov, xt, yt, resid, unit_codes, period_codes, w, n_units, n_periods, small)
