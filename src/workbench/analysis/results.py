@@ -2,11 +2,14 @@
 
 `tidy()` is the table of estimates (fixed columns); `summary()` is text for a person;
 `to_dict()` is JSON for the batch and the briefs; `plot_data()` is the data behind the chart;
-`diagnostics` holds what the evidence rating reads.
+`diagnostics` holds what the evidence rating reads. Printed (`repr`) or shown in a notebook
+(`_repr_html_`), a result is a few rounded numbers, the same on every machine; subclasses that are
+dataclasses inherit both views only with `@dataclass(repr=False)`.
 """
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 TIDY_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "method"]
+HTML_ROWS = 5  # rows of tidy() shown in a notebook; the rest are counted, not shown
+TERM_CHARS = 40  # longer term names are shortened in repr and HTML
 
 
 @dataclass(frozen=True)
@@ -84,14 +89,69 @@ class Result:
         })
 
     def __repr__(self) -> str:
+        """Two lines: the headline estimate with its interval and p-value, then the sample size."""
         e = self.main
-        return (f"<Result {self.design}: {e.term} = {e.estimate:.4g} "
-                f"({round(self.confidence * 100)}% CI {e.ci_low:.4g} to {e.ci_high:.4g})>")
+        parts = [f"{_short(e.term)} = {_num(e.estimate)}"]
+        if _finite(e.ci_low) or _finite(e.ci_high):
+            parts.append(f"{self._level()}% CI {_num(e.ci_low)} to {_num(e.ci_high)}")
+        if _finite(e.p_value):
+            parts.append(f"p = {_num(e.p_value)}")
+        terms = len(self.estimates)
+        return (f"<{type(self).__name__} {self.design}: {', '.join(parts)}\n"
+                f" {self._units()}; {terms} term{'s' * (terms != 1)} in tidy(), details in summary()>")
+
+    def _repr_html_(self) -> str:
+        """A small table for notebooks: the first rows of tidy(), rounded, under a caption."""
+        table = self.tidy()
+        head = "".join(f'<th scope="col">{h}</th>'
+                       for h in ("term", "estimate", "std. error", f"{self._level()}% CI", "p-value"))
+        rows = "".join(
+            f'<tr><th scope="row">{html.escape(_short(r.term))}</th><td>{_num(r.estimate)}</td>'
+            f"<td>{_num(r.std_error)}</td><td>{_interval(r.ci_low, r.ci_high)}</td><td>{_num(r.p_value)}</td></tr>"
+            for r in table.head(HTML_ROWS).itertuples())
+        more = len(table) - HTML_ROWS
+        foot = f'<tfoot><tr><td colspan="5">{more} more terms in tidy()</td></tr></tfoot>' if more > 0 else ""
+        caption = html.escape(f"{type(self).__name__} {self.design}: {self._units()}")
+        return (f'<table class="workbench-result"><caption>{caption}</caption>'
+                f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody>{foot}</table>")
+
+    def _level(self) -> int:
+        return round(self.confidence * 100)
+
+    def _units(self) -> str:
+        """'30 units (6 treated)', from the sample's counts (either left out when not recorded)."""
+        n, treated = self.sample.get("n_units"), self.sample.get("n_treated_units")
+        text = f"{_num(n)} unit{'s' * (n != 1)}" if _finite(n) else "units not recorded"
+        return f"{text} ({_num(treated)} treated)" if _finite(treated) else text
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and math.isfinite(value)
+
+
+def _num(value: Any) -> str:
+    """A number to 4 significant digits ('n/a' when missing)."""
+    return f"{value:.4g}" if _finite(value) else "n/a"
+
+
+def _interval(low: float, high: float) -> str:
+    return f"{_num(low)} to {_num(high)}" if _finite(low) or _finite(high) else "n/a"
+
+
+def _short(text: Any) -> str:
+    """A term name on one line, shortened to TERM_CHARS characters."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= TERM_CHARS else flat[:TERM_CHARS - 3] + "..."
 
 
 def _fmt(value: Any) -> str:
-    if isinstance(value, float):
+    """A sample or diagnostic value as text, every float (also inside lists and dicts) to 4 significant digits."""
+    if isinstance(value, (float, np.floating)):
         return f"{value:.4g}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items()) + "}"
     return str(value)
 
 

@@ -44,7 +44,7 @@ DEFAULT_SEED = 20210101
 SIGNS = 1.0 - 2.0 * ((np.arange(256)[:, None] >> np.arange(8)) & 1)  # byte -> its 8 bits as -1/+1
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class StaggeredResult(Result):
     """A Result with the group-time effects and every aggregation of them."""
 

@@ -43,7 +43,7 @@ PLOT_COLUMNS = ["series", "unit", "dropped_donor", "period", "treated", "synthet
                 "pre_rmspe"]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class SyntheticControlResult(Result):
     """A Result with the donor weights, the predictor weights and the predictor balance table.
 
@@ -326,7 +326,7 @@ def _placebo_test(fits, placebos, max_sets: int, seed: int) -> dict[str, Any]:
         return {"rank": NAN, "n": 0, "p": NAN, "statistic": "too few placebos for averages"}
     averages = _placebo_averages(effects, g, max_sets, seed)
     observed = abs(np.mean([f.effect for f in fits]))
-    rank = 1 + int((np.abs(averages) >= observed - 1e-12 * max(observed, 1.0)).sum())
+    rank = 1 + int((np.abs(averages) >= observed).sum())       # placebo sets at least as extreme
     return {"rank": rank, "n": len(averages), "p": rank / (len(averages) + 1),
             "statistic": f"|mean effect| over sets of {g} placebo units (Cavallo et al. 2013)"}
 
