@@ -1,4 +1,4 @@
-"""Shared fixtures: the project's catalogue, paths, and small panels with known answers."""
+"""Shared fixtures: the project's catalogue, paths, small panels with known answers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from workbench.evidence import Catalog
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "reference"
+REFERENCE_DATA = ROOT / "tests" / "data" / "reference"
 
 
 @pytest.fixture(scope="session")
@@ -23,8 +23,9 @@ def catalog() -> Catalog:
 
 
 @pytest.fixture(scope="session")
-def shared_reference() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip(f"shared reference folder not found at {SHARED} (present in CI beside the checkout)")
-    return SHARED
+def reference_data() -> Path:
+    """Published data sets and reference facts shipped with the tests (see its README.md)."""
+    return REFERENCE_DATA
+
+
 from tests.build_fixture import built  # noqa: E402,F401  (a real build, shared by batch and brief tests)

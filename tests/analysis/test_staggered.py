@@ -48,13 +48,13 @@ def staggered_panel(n_units=150, periods=range(2000, 2010), cohorts=(2003, 2005,
 
 
 @pytest.fixture(scope="module")
-def mpdta(shared_reference):
-    return pd.read_csv(shared_reference / "datasets" / "mpdta.csv")
+def mpdta(reference_data):
+    return pd.read_csv(reference_data / "mpdta.csv")
 
 
 @pytest.fixture(scope="module")
-def ref_attgt(shared_reference):
-    return pd.read_csv(shared_reference / "datasets" / "ref_attgt_R.csv")
+def ref_attgt(reference_data):
+    return pd.read_csv(reference_data / "ref_attgt_R.csv")
 
 
 # ----------------------------------------------------------------------------- published R did output

@@ -238,8 +238,8 @@ STATA_WEIGHTS = {"Utah": 0.334, "Nevada": 0.235, "Montana": 0.202, "Colorado": 0
 
 
 @pytest.fixture(scope="module")
-def smoking(shared_reference) -> pd.DataFrame:
-    return pd.read_csv(shared_reference / "datasets" / "smoking_data.csv")
+def smoking(reference_data) -> pd.DataFrame:
+    return pd.read_csv(reference_data / "smoking_data.csv")
 
 
 def prop99(smoking, **extra):
@@ -286,8 +286,8 @@ R_SYNTH_WEIGHTS = {10: 0.851, 14: 0.149}  # Cataluna, Madrid
 
 
 @pytest.fixture(scope="module")
-def basque(shared_reference) -> pd.DataFrame:
-    return pd.read_csv(shared_reference / "datasets" / "basque.csv")
+def basque(reference_data) -> pd.DataFrame:
+    return pd.read_csv(reference_data / "basque.csv")
 
 
 def basque_fit(basque, **extra):

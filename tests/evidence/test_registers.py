@@ -17,8 +17,8 @@ def test_area_register_has_the_152_upper_tier_authorities_of_2009_2019(catalog):
     assert areas["area_code"].is_unique
 
 
-def test_area_codes_and_names_agree_with_the_ons_reference(catalog, shared_reference):
-    with open(shared_reference / "geography" / "upper_tier_2009.csv", newline="") as fh:
+def test_area_codes_and_names_agree_with_the_ons_reference(catalog, reference_data):
+    with open(reference_data / "upper_tier_2009.csv", newline="") as fh:
         ref = {r["code_2013_2019"]: r for r in csv.DictReader(fh)}
     areas = evidence.load("areas", catalog).set_index("area_code")
     assert set(areas.index) == set(ref)
