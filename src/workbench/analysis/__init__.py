@@ -17,6 +17,8 @@ from workbench.analysis.pilots import by_pilot
 from workbench.analysis.rating import EvidenceRating, rate
 from workbench.analysis.registry import designs, fit, get, register
 from workbench.analysis.results import TIDY_COLUMNS, Estimate, Result
+from workbench.analysis.sensitivity import TrendSensitivity, trend_sensitivity
 
 __all__ = ["Estimate", "EvidenceRating", "Result", "TIDY_COLUMNS", "adjust_headlines", "benjamini_hochberg",
-           "by_pilot", "comparison", "designs", "fit", "get", "rate", "register"]
+           "TrendSensitivity", "by_pilot", "comparison", "designs", "fit", "get", "rate", "register",
+           "trend_sensitivity"]
