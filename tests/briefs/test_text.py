@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from workbench.analysis.results import Estimate, Result
 from workbench.briefs import text
 from workbench.evidence.panels import Indicator
@@ -11,10 +13,16 @@ RATE = Indicator("x", "Emergency hospital admissions", "emergency admission rate
 SHARE = Indicator("y", "NEET", "NEET rate", "social", "percent of 16-17 year olds", 100.0, "lower", "")
 
 
-def result(estimate, low, high, p, gap=0.0, n_pre=6, pre_p=0.5):
+def result(estimate, low, high, p, gap=0.0, n_pre=6, pre_p=0.5, drift=None):
+    """A did result; with `drift`, group means 2004-2015 (start 2010) whose pre-period gap moves by it a year."""
+    frame = pd.DataFrame()
+    if drift is not None:
+        years = list(range(2004, 2016))
+        frame = pd.DataFrame({"period": years, "comparison": 50.0,
+                              "pilot": [53.0 + drift * (y - 2004) for y in years], "post": [y >= 2010 for y in years]})
     return Result("did", "m", (Estimate("treated", estimate, 0.3, low, high, p),), {},
                   {"first_post_period": 2010}, {"pre_period_trend_gap": gap, "n_pre_periods": n_pre,
-                                                  "pre_trend_p_value": pre_p})
+                                                  "pre_trend_p_value": pre_p}, frame)
 
 
 def test_clear_reduction_is_stated_as_a_finding_with_its_unit():
@@ -38,9 +46,22 @@ def test_percentages_are_differences_in_percentage_points():
     assert "less than 0.001" in text.p_value_sentence(result(-0.915, -1.209, -0.621, 1e-8))
 
 
-def test_diverging_pre_trends_are_flagged_in_words_from_the_joint_test():
-    parallel = text.pre_trend_sentence(result(-4.0, -4.8, -3.4, 1e-6, gap=0.01, pre_p=0.42), RATE)
+def test_trends_are_called_parallel_only_when_the_drift_is_small_next_to_the_finding():
+    # Lever: mean(2010..2015) - mean(2004..2009) = 6 years; the interval's end nearest zero is -3.4,
+    # so a drift of 3.4 / 6 = 0.567 a year would overturn it.
+    parallel = text.pre_trend_sentence(result(-4.0, -4.8, -3.4, 1e-6, pre_p=0.42, drift=0.01), RATE)
     assert "moved broadly in parallel" in parallel and "p-value 0.42" in parallel
+    assert "0.567 per 1,000 residents a year" in parallel and "cannot prove" in parallel
+    # The Whole-Place case: the gap closing by 0.6 a year before the start, a test that does not reject
+    converging = text.pre_trend_sentence(result(-4.0, -4.8, -3.4, 1e-6, pre_p=0.3, drift=-0.6), RATE)
+    assert "parallel" not in converging.replace("not proof that pilot and comparison areas moved in parallel", "")
+    assert "not proof" in converging and "artefact of diverging trends" in converging
+    # Without group means to measure the drift, a test that fails to reject is not called parallel either
+    unmeasured = text.pre_trend_sentence(result(-4.0, -4.8, -3.4, 1e-6, gap=0.01, pre_p=0.42), RATE)
+    assert "not proof" in unmeasured and "broadly in parallel" not in unmeasured
+
+
+def test_diverging_pre_trends_are_flagged_in_words_from_the_joint_test():
     diverging = text.pre_trend_sentence(result(-4.0, -4.8, -3.4, 1e-6, gap=0.8, pre_p=0.0004), RATE)
     assert "treat the estimate with caution" in diverging and "less than 0.001" in diverging
     assert "too few periods" in text.pre_trend_sentence(result(-4.0, -4.8, -3.4, 1e-6, n_pre=1), RATE)

@@ -16,9 +16,13 @@ SMS rules
       for its number of pre-period cells), lowers SMS 3 to 2: comparability cannot be shown.
   S4  a poor synthetic-control pre-period fit (RMSPE above half the treated unit's pre-period SD)
       lowers SMS 3 to 2.
+  S6  (did) the pilot-comparison gap's drift before the start, carried forward, would bring the
+      interval to zero (`sensitivity.trend_sensitivity`): lowers SMS 3 to 2 whatever the pre-trend
+      test says, because a test that fails to reject is not proof of parallel trends.
 Strength rules (start at the SMS level, 0 if not scoreable; clamp to 0..SMS+1, so 5 needs SMS 4+)
   P1  +1 when comparability is well evidenced: SMS 3, at least 4 pre-periods, and a pre-trend test
-      with p >= 0.10 (or a synthetic control fit within a quarter of the pre-period SD).
+      with p >= 0.10 (or a synthetic control fit within a quarter of the pre-period SD); for did also
+      a pre-period drift that is small in practice (under half of what would overturn the finding).
   P2  -1 with fewer than 5 treated units: the finding rests on very few places.
   P3  -1 when significance depends on the inference method (conventional clustered p < 0.05 but
       the wild bootstrap or randomisation p >= 0.05, or the reverse).
@@ -32,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.analysis.results import Result
+from workbench.analysis.sensitivity import available_trend_sensitivity
 
 WITH_COMPARISON = {"did", "event_study", "staggered_did", "synthetic_control"}
 WITHOUT_COMPARISON = {"its"}
@@ -68,13 +73,19 @@ def rate(result: Result, *, contamination: float | None = None) -> EvidenceRatin
     d = result.diagnostics
     reasons: list[str] = []
     sms = _design_level(result.design, d, reasons)
+    trends = available_trend_sensitivity(result)
     if sms == 3:
         sms = _comparability(result.design, d, reasons)
+    if sms == 3 and trends is not None and trends.overturned:
+        sms = 2
+        reasons.append(f"S6: before the start the pilot-comparison gap drifted by {trends.observed_drift:.3g} a "
+                       f"period; carried forward that would bring the interval to zero, so the comparison "
+                       "areas may not show what would have happened; lowered to SMS 2")
     strength = sms or 0
-    if sms == 3 and _well_evidenced(result.design, d):
+    if sms == 3 and _well_evidenced(result.design, d) and (trends is None or trends.small_in_practice):
         strength += 1
-        reasons.append("P1 +1: comparability well evidenced (at least 4 pre-periods and no sign of "
-                       "diverging pre-trends or a close pre-period fit)")
+        reasons.append("P1 +1: comparability well evidenced (at least 4 pre-periods, and no sign of diverging "
+                       "pre-trends with a pre-period drift small next to the finding, or a close pre-period fit)")
     n_treated = result.sample.get("n_treated_units")
     if n_treated is not None and n_treated < 5:
         strength -= 1

@@ -7,6 +7,7 @@ areas moved from the path their comparison areas suggest, and the brief says so 
 from __future__ import annotations
 
 from workbench.analysis.results import Result
+from workbench.analysis.sensitivity import available_trend_sensitivity
 from workbench.evidence.panels import Indicator
 
 
@@ -75,23 +76,32 @@ def p_value_sentence(result: Result) -> str:
 
 
 def pre_trend_sentence(result: Result, ind: Indicator) -> str:
-    """Whether pilot and comparison areas moved together before the initiative, with the formal test."""
+    """How pilot and comparison areas moved before the initiative: the formal test, and what it would take.
+
+    A test that fails to reject is not proof of parallel trends; trends are called parallel only
+    when the pre-period drift of the gap is small next to what would overturn the finding
+    (`analysis.trend_sensitivity`, for designs that have pilot and comparison means by period).
+    """
     d = result.diagnostics
     n = d.get("n_pre_periods", 0)
     p = d.get("pre_trend_p_value")
     if n < 2 or p is None or p != p:
         return "There are too few periods before the initiative to check that pilot and comparison areas moved together."
-    slope = d.get("pre_period_trend_gap")
-    gap = (f" (their gap changed by {number(abs(slope))} {unit_phrase(ind)} a year)"
-           if slope is not None and slope == slope else "")
-    if p >= 0.05:
-        return (f"In the {n} years before, pilot and comparison areas moved broadly in parallel{gap}: a joint "
-                f"test of the yearly differences before the start finds no clear divergence (p-value {p:.2f}), "
-                "which supports using the comparison areas as the counterfactual.")
-    return (f"In the {n} years before, pilot and comparison areas were already drifting apart{gap}: a joint "
-            f"test of the yearly differences before the start rejects parallel trends (p-value {_p(p)}), so "
-            "the comparison areas may not show what would have happened without the initiative; treat the "
-            "estimate with caution.")
+    trends = available_trend_sensitivity(result)
+    what_it_takes = "" if trends is None else " " + trends.sentence(f" {unit_phrase(ind)}")
+    if p < 0.05:
+        return (f"In the {n} years before, pilot and comparison areas were already drifting apart: a joint "
+                f"test of the yearly differences before the start rejects parallel trends (p-value {_p(p)}), so "
+                "the comparison areas may not show what would have happened without the initiative; treat the "
+                f"estimate with caution.{what_it_takes}")
+    if trends is not None and trends.small_in_practice:
+        return (f"In the {n} years before, pilot and comparison areas moved broadly in parallel: a joint test of "
+                f"the yearly differences before the start finds no clear divergence (p-value {p:.2f}), and the "
+                f"gap's drift was small.{what_it_takes} A test that finds nothing cannot prove the trends would "
+                "have stayed parallel.")
+    return (f"A joint test of the yearly differences in the {n} years before the start finds no clear divergence "
+            f"(p-value {p:.2f}), but that is not proof that pilot and comparison areas moved in parallel."
+            f"{what_it_takes}")
 
 
 def inference_sentence(result: Result) -> str:
