@@ -138,3 +138,13 @@ def test_a_planted_drift_the_pre_trend_test_misses_lowers_the_rating_of_a_real_f
     assert r.sms == 2 and any(x.startswith("S6") for x in r.reasons)
     assert not any(x.startswith("P1") for x in r.reasons)
     assert rate(parallel).sms == 3 and rate(parallel).strength > r.strength
+
+
+def test_p5_contaminated_pilots_lower_the_strength_as_much_as_a_contaminated_comparison_group():
+    clean = rate(result())
+    pilots = rate(result(), pilot_contamination=10 / 31)       # Total Place: 10 of 31 pilots in Whole-Place
+    both = rate(result(), contamination=0.25, pilot_contamination=10 / 31)
+    assert pilots.strength == clean.strength - 1 == rate(result(), contamination=0.25).strength
+    assert both.strength == clean.strength - 2
+    assert any(x.startswith("P5 -1: 32% of pilot units") for x in pilots.reasons)
+    assert rate(result(), pilot_contamination=0.05).strength == clean.strength

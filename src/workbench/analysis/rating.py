@@ -27,6 +27,9 @@ Strength rules (start at the SMS level, 0 if not scoreable; clamp to 0..SMS+1, s
   P3  -1 when significance depends on the inference method (conventional clustered p < 0.05 but
       the wild bootstrap or randomisation p >= 0.05, or the reverse).
   P4  -1 when more than 10% of comparison units are in another initiative (contamination).
+  P5  -1 when more than 10% of pilot units were also in another initiative that started during the
+      post-period: the difference found may be the other initiative's (contamination of the pilots
+      weighs as much as contamination of the comparison group).
 """
 
 from __future__ import annotations
@@ -68,8 +71,10 @@ class EvidenceRating:
                 "strength": self.strength, "label": self.label, "reasons": list(self.reasons)}
 
 
-def rate(result: Result, *, contamination: float | None = None) -> EvidenceRating:
-    """Rate `result`; `contamination` is the share of comparison units in another initiative."""
+def rate(result: Result, *, contamination: float | None = None,
+         pilot_contamination: float | None = None) -> EvidenceRating:
+    """Rate `result`; `contamination` is the share of comparison units in another initiative,
+    `pilot_contamination` the share of pilot units in another initiative that began during the post-period."""
     d = result.diagnostics
     reasons: list[str] = []
     sms = _design_level(result.design, d, reasons)
@@ -99,6 +104,10 @@ def rate(result: Result, *, contamination: float | None = None) -> EvidenceRatin
     if contamination is not None and contamination > 0.10:
         strength -= 1
         reasons.append(f"P4 -1: {contamination:.0%} of comparison units are in another initiative (contamination)")
+    if pilot_contamination is not None and pilot_contamination > 0.10:
+        strength -= 1
+        reasons.append(f"P5 -1: {pilot_contamination:.0%} of pilot units were also in another initiative during "
+                       "the post-period, so the difference may be partly that initiative's")
     ceiling = (sms or 0) + 1
     return EvidenceRating(sms, max(0, min(strength, ceiling, 5)), tuple(reasons))
 

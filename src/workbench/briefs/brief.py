@@ -59,8 +59,12 @@ class OutcomeBrief:
     def rating(self) -> EvidenceRating:
         """How strong the evidence is: Maryland SMS level and 0-5 strength, with the reasons."""
         comparison = self.result.sample.get("n_comparison_units") or 0
+        pilots = self.result.sample.get("n_treated_units") or 0
         contaminated = len({a for o in self.overlaps for a in o.comparison_areas})
-        return rate(self.result, contamination=contaminated / comparison if comparison else None)
+        start, end = self.result.sample.get("first_post_period"), self.result.sample.get("last_period")
+        during = len({a for o in self.overlaps if _within(o.first_post_period, start, end) for a in o.pilot_areas})
+        return rate(self.result, contamination=contaminated / comparison if comparison else None,
+                    pilot_contamination=during / pilots if pilots else None)
 
     @cached_property
     def outcome_table(self) -> pd.DataFrame:
@@ -289,3 +293,11 @@ class OutcomeBrief:
 
     def _repr_html_(self) -> str:
         return "".join(s.markup for s in self.sections())
+
+
+def _within(period, start, end) -> bool:
+    """True when `period` falls in start..end (False when any of them is unknown)."""
+    try:
+        return start <= period <= end
+    except TypeError:
+        return False
