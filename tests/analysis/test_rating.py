@@ -7,7 +7,7 @@ import math
 import pytest
 
 from tests.known_truth import did_panel
-from workbench import analysis
+from workbench import analysis, evidence
 from workbench.analysis.rating import rate
 from workbench.analysis.results import Estimate, Result
 
@@ -95,3 +95,22 @@ def test_real_fits_a_diverging_pilot_group_is_rated_below_a_parallel_one():
     assert parallel.sms == 3 and diverging.sms == 2
     assert diverging.strength < parallel.strength
     assert rate(analysis.fit("did", did_panel(n_treated=4, seed=4), **spec)).to_dict()["reasons"]
+
+
+def test_s5_an_interpolating_synthetic_control_is_lowered_and_earns_no_credit_for_its_fit():
+    r = rate(result("synthetic_control", pre_rmspe_to_sd=2e-14, interpolation=True))
+    assert (r.sms, r.strength) == (2, 2)
+    assert any(x.startswith("S5") for x in r.reasons) and not any(x.startswith("P1") for x in r.reasons)
+    assert rate(result("synthetic_control", pre_rmspe_to_sd=0.1, interpolation=False)).sms == 3
+
+
+def test_real_fits_the_exact_synthetic_control_of_kent_from_121_donors_is_not_rated_sms3():
+    # The case that slipped through: 6 pre-periods, 121 donors, RMSPE about 1e-14, rated "+1 close fit".
+    panel = evidence.outcome_panel("total_place", "emergency_admissions")
+    donors = sorted(set(panel.data.loc[~panel.data["pilot"], "area_code"]))
+    r = analysis.fit("synthetic_control", panel.data, outcome="value", unit="area_code", time="period",
+                     treated_unit="E10000016", start=2010, treatment="treated")
+    assert r.sample["comparison_units"] == donors and len(donors) == 121
+    rating = rate(r)
+    assert rating.sms == 2 and any(x.startswith("S5") for x in rating.reasons)
+    assert not any(x.startswith("P1") for x in rating.reasons)

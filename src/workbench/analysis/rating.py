@@ -16,6 +16,10 @@ SMS rules
       for its number of pre-period cells), lowers SMS 3 to 2: comparability cannot be shown.
   S4  a poor synthetic-control pre-period fit (RMSPE above half the treated unit's pre-period SD)
       lowers SMS 3 to 2.
+  S5  a synthetic control that interpolates (diagnostics "interpolation": an exact pre-period fit
+      from at least as many donors as fit periods, or placebos fitted exactly, which makes their
+      post/pre RMSPE ratios degenerate) lowers SMS 3 to 2 and never earns P1's credit for a close
+      fit: an exact fit is what interpolation gives whatever the comparability.
 Strength rules (start at the SMS level, 0 if not scoreable; clamp to 0..SMS+1, so 5 needs SMS 4+)
   P1  +1 when comparability is well evidenced: SMS 3, at least 4 pre-periods, and a pre-trend test
       with p >= 0.10 (or a synthetic control fit within a quarter of the pre-period SD).
@@ -119,6 +123,11 @@ def _comparability(design: str, d: dict, reasons: list[str]) -> int:
     if design == "synthetic_control" and fit is not None and fit > 0.5:
         reasons.append(f"S4: poor pre-period fit (RMSPE {fit:.2f} x the pre-period SD); lowered to SMS 2")
         return 2
+    if design == "synthetic_control" and d.get("interpolation"):
+        reasons.append("S5: the synthetic control interpolates (an exact pre-period fit from as many donors as "
+                       "pre-periods, or placebos fitted exactly), so its fit shows nothing about comparability and "
+                       "the placebo p-value is degenerate; lowered to SMS 2")
+        return 2
     return 3
 
 
@@ -127,7 +136,7 @@ def _well_evidenced(design: str, d: dict) -> bool:
         return False
     if design == "synthetic_control":
         fit = d.get("pre_rmspe_to_sd")
-        return fit is not None and fit <= 0.25
+        return fit is not None and fit <= 0.25 and not d.get("interpolation")
     p = d.get("pre_trend_p_value")
     return p is not None and not math.isnan(p) and p >= 0.10
 
