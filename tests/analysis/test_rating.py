@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from tests.known_truth import did_panel
 from workbench import analysis, evidence
 from workbench.analysis.rating import rate
 from workbench.analysis.results import Estimate, Result
+from workbench.errors import DesignWarning
 
 GOOD = {"comparison_group": True, "n_pre_periods": 6, "pre_trend_p_value": 0.6,
         "cluster_p_value": 0.001, "wild_bootstrap_p_value": 0.002, "randomisation_p_value": 0.003}
@@ -114,3 +116,20 @@ def test_real_fits_the_exact_synthetic_control_of_kent_from_121_donors_is_not_ra
     rating = rate(r)
     assert rating.sms == 2 and any(x.startswith("S5") for x in rating.reasons)
     assert not any(x.startswith("P1") for x in rating.reasons)
+
+
+def test_p5_two_way_fixed_effects_on_staggered_starts_lowers_the_strength():
+    r = rate(result(staggered_cohorts=[2005, 2008], bacon_already_treated_control_weight=0.23))
+    assert r.strength == 3
+    assert any(x.startswith("P5 -1: treated units start in 2 different periods") and "23% of its weight" in x
+               and "staggered_did" in x for x in r.reasons)
+    assert rate(result("staggered_did", staggered_cohorts=[2005, 2008])).strength == 4  # the design that fits
+
+
+def test_real_fits_did_on_2005_and_2008_cohorts_names_the_staggering_in_its_rating():
+    df = did_panel(seed=6)
+    df["post"] = np.where(df["unit"].isin([f"u{i:03d}" for i in range(8)]), (df["year"] >= 2008).astype(int),
+                          df["post"])
+    with pytest.warns(DesignWarning):
+        fitted = analysis.fit("did", df, outcome="y", unit="unit", time="year", treatment="post", draws=199)
+    assert any(x.startswith("P5") for x in rate(fitted).reasons)

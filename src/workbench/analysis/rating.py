@@ -27,6 +27,9 @@ Strength rules (start at the SMS level, 0 if not scoreable; clamp to 0..SMS+1, s
   P3  -1 when significance depends on the inference method (conventional clustered p < 0.05 but
       the wild bootstrap or randomisation p >= 0.05, or the reverse).
   P4  -1 when more than 10% of comparison units are in another initiative (contamination).
+  P5  -1 when two-way fixed effects (did) is fitted to staggered starts (diagnostics
+      "staggered_cohorts"): part of the estimate compares later-treated units with already-treated
+      ones (Goodman-Bacon 2021), biased when effects change over time; staggered_did avoids it.
 """
 
 from __future__ import annotations
@@ -92,6 +95,13 @@ def rate(result: Result, *, contamination: float | None = None) -> EvidenceRatin
     if contamination is not None and contamination > 0.10:
         strength -= 1
         reasons.append(f"P4 -1: {contamination:.0%} of comparison units are in another initiative (contamination)")
+    if result.design == "did" and len(d.get("staggered_cohorts") or ()) > 1:
+        strength -= 1
+        share = d.get("bacon_already_treated_control_weight", math.nan)
+        weight = "" if share is None or math.isnan(share) else f"; {share:.0%} of its weight"
+        reasons.append(f"P5 -1: treated units start in {len(d['staggered_cohorts'])} different periods, so two-way "
+                       f"fixed effects also compares later-treated with already-treated units{weight}; "
+                       "design 'staggered_did' avoids those comparisons")
     ceiling = (sms or 0) + 1
     return EvidenceRating(sms, max(0, min(strength, ceiling, 5)), tuple(reasons))
 
