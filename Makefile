@@ -4,8 +4,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
+# make lab: PORT and LAB_ARGS pass through to JupyterLab, e.g. make lab PORT=8890 LAB_ARGS="--no-browser"
+PORT     ?= 8888
+LAB_ARGS ?=
+# the project's named Jupyter kernel; KERNEL_SCOPE=--user installs it for a JupyterLab installed elsewhere
+KERNEL_NAME    := workbench
+KERNEL_DISPLAY := Collaboration Evidence Workbench
+KERNEL_SCOPE   ?= --sys-prefix
 
-.PHONY: demo test test-generic-blas lab setup evidence build validate bench lock clean
+.PHONY: demo test test-generic-blas lab kernel setup evidence build validate bench lock clean
 
 ## demo: set up (if needed), rebuild the synthetic demo evidence, build every brief; print the index path
 demo: $(STAMP)
@@ -22,9 +29,14 @@ test: $(STAMP)
 test-generic-blas: $(STAMP)
 	OPENBLAS_CORETYPE=Prescott $(BIN)/python -m pytest tests/analysis notebooks/explore
 
-## lab: open JupyterLab on the project, with `import workbench` working in its kernel
-lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
+## lab: install the named kernel, then open JupyterLab on the project (PORT=, LAB_ARGS= pass through)
+lab: kernel
+	$(BIN)/jupyter lab --notebook-dir=. --port=$(PORT) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+## kernel: install the kernel "Collaboration Evidence Workbench" (this .venv's Python) into .venv;
+## KERNEL_SCOPE=--user installs it where any JupyterLab of this user finds it
+kernel: $(STAMP)
+	$(BIN)/python -m ipykernel install $(KERNEL_SCOPE) --name $(KERNEL_NAME) --display-name "$(KERNEL_DISPLAY)"
 
 ## setup: create .venv and install the project with its pinned dependencies
 setup: $(STAMP)

@@ -33,3 +33,7 @@ class SpecificationError(WorkbenchError):
 
 class ConfigError(WorkbenchError):
     """The batch configuration file is missing or malformed."""
+
+
+class DesignWarning(UserWarning):
+    """A fit that runs, but whose design is questionable for these data; the message names a better one."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from tests.known_truth import did_panel
 from workbench import analysis
 from workbench.analysis import TIDY_COLUMNS
-from workbench.errors import SpecificationError
+from workbench.errors import DesignWarning, SpecificationError
 
 SPEC = dict(outcome="y", unit="unit", time="year", treatment="post")
 
@@ -157,3 +159,51 @@ def test_strata_errors_say_what_to_change(change, message):
     df = did_panel().assign(region="x")
     with pytest.raises(SpecificationError, match=message):
         analysis.fit("did", change(df), **SPEC, strata="region")
+
+
+def switching_panel(seed=0) -> pd.DataFrame:
+    """Treated units on from 2005 and off again from 2008 (a treatment that is not absorbing)."""
+    df = did_panel(seed=seed)
+    return df.assign(post=np.where(df["year"] >= 2008, 0, df["post"]))
+
+
+def test_a_treatment_that_switches_off_is_refused_with_the_reason_and_what_handles_it():
+    with pytest.raises(SpecificationError) as error:
+        analysis.fit("did", switching_panel(), **SPEC)
+    message = str(error.value)
+    assert "\n" not in message
+    assert "treatment 'post' switches off for unit u000 (on in 2007, off in 2008)" in message
+    assert "checks=False" in message and "stays on once started" in message
+
+
+def test_with_checks_off_an_on_off_treatment_is_fitted_but_cannot_be_rated_sms3():
+    df = switching_panel()
+    r = analysis.fit("did", df, **SPEC, checks=False, inference="cluster")
+    on = df.groupby("unit")["post"].transform("max").astype(bool)
+    window = df["year"].between(2005, 2007)
+    m = df.groupby([on, window])["y"].mean()  # balanced, one on-off window: TWFE is this 2x2 contrast
+    assert r.main.estimate == pytest.approx((m[True, True] - m[True, False]) - (m[False, True] - m[False, False]),
+                                            abs=1e-10)
+    rating = analysis.rate(r)
+    assert rating.sms == 2 and any(x.startswith("S3: no pre-trend test") for x in rating.reasons)
+
+
+def test_staggered_cohorts_under_did_warn_naming_staggered_did_and_record_the_bacon_weight():
+    # The case that slipped through: 2005 and 2008 cohorts fitted by plain two-way fixed effects.
+    df = did_panel(seed=6)
+    late = df["unit"].isin([f"u{i:03d}" for i in range(8)])
+    df = df.assign(post=np.where(late, (df["year"] >= 2008).astype(int), df["post"]))
+    with pytest.warns(DesignWarning, match=r"start in 2 different periods \(2005, 2008\).*'staggered_did'"):
+        r = analysis.fit("did", df, **SPEC, inference="cluster", checks=False)
+    assert r.diagnostics["staggered_cohorts"] == [2005, 2008]
+    parts = analysis.bacon(df, **SPEC)
+    already = parts.loc[parts["type"] == "later vs earlier treated", "weight"].sum()
+    assert r.diagnostics["bacon_already_treated_control_weight"] == pytest.approx(already)
+    assert 0 < already < 1
+
+
+def test_a_single_start_gives_no_staggering_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DesignWarning)
+        r = analysis.fit("did", did_panel(seed=2), **SPEC, inference="cluster", checks=False)
+    assert "staggered_cohorts" not in r.diagnostics

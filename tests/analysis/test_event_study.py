@@ -145,3 +145,25 @@ def test_pre_trend_test_keeps_its_size_with_few_treated_units():
         rejections += r.diagnostics["pre_trend_p_value"] < 0.05
     print(f"event-study pre-trend test, rejection at 5% with 12 treated units: {rejections / reps:.3f}")
     assert rejections / reps <= 0.08
+
+
+def _with_treatment(df: pd.DataFrame) -> pd.DataFrame:
+    return df.assign(on=((df["first"] > 0) & (df["year"] >= df["first"])).astype(int))
+
+
+def test_a_treatment_column_gives_the_same_fit_as_the_cohort_column():
+    df = _with_treatment(staggered_panel(seed=4))
+    by_cohort = analysis.fit("event_study", df, **SPEC)
+    by_treatment = analysis.fit("event_study", df, outcome="y", unit="unit", time="year", treatment="on")
+    pd.testing.assert_frame_equal(by_cohort.tidy(), by_treatment.tidy())
+    assert by_treatment.spec["treatment"] == "on" and by_treatment.spec["cohort"] is None
+
+
+def test_a_treatment_that_switches_off_is_refused_naming_the_design_that_fits_it():
+    df = _with_treatment(staggered_panel(seed=4))
+    df.loc[(df["first"] == 2004) & (df["year"] == 2009), "on"] = 0
+    with pytest.raises(SpecificationError, match=r"switches off for unit u000 \(on in 2008, off in 2009\): "
+                                                 r"event_study assumes .*design 'did' with checks=False"):
+        analysis.fit("event_study", df, outcome="y", unit="unit", time="year", treatment="on")
+    with pytest.raises(SpecificationError, match="exactly one of cohort= .* or treatment="):
+        analysis.fit("event_study", df, **SPEC, treatment="on")

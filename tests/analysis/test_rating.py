@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from tests.known_truth import did_panel
-from workbench import analysis
+from workbench import analysis, evidence
 from workbench.analysis.rating import rate
 from workbench.analysis.results import Estimate, Result
+from workbench.errors import DesignWarning
 
 GOOD = {"comparison_group": True, "n_pre_periods": 6, "pre_trend_p_value": 0.6,
         "cluster_p_value": 0.001, "wild_bootstrap_p_value": 0.002, "randomisation_p_value": 0.003}
@@ -140,11 +142,47 @@ def test_a_planted_drift_the_pre_trend_test_misses_lowers_the_rating_of_a_real_f
     assert rate(parallel).sms == 3 and rate(parallel).strength > r.strength
 
 
-def test_p5_contaminated_pilots_lower_the_strength_as_much_as_a_contaminated_comparison_group():
+def test_p6_contaminated_pilots_lower_the_strength_as_much_as_a_contaminated_comparison_group():
     clean = rate(result())
     pilots = rate(result(), pilot_contamination=10 / 31)       # Total Place: 10 of 31 pilots in Whole-Place
     both = rate(result(), contamination=0.25, pilot_contamination=10 / 31)
     assert pilots.strength == clean.strength - 1 == rate(result(), contamination=0.25).strength
     assert both.strength == clean.strength - 2
-    assert any(x.startswith("P5 -1: 32% of pilot units") for x in pilots.reasons)
+    assert any(x.startswith("P6 -1: 32% of pilot units") for x in pilots.reasons)
     assert rate(result(), pilot_contamination=0.05).strength == clean.strength
+
+
+def test_s5_an_interpolating_synthetic_control_is_lowered_and_earns_no_credit_for_its_fit():
+    r = rate(result("synthetic_control", pre_rmspe_to_sd=2e-14, interpolation=True))
+    assert (r.sms, r.strength) == (2, 2)
+    assert any(x.startswith("S5") for x in r.reasons) and not any(x.startswith("P1") for x in r.reasons)
+    assert rate(result("synthetic_control", pre_rmspe_to_sd=0.1, interpolation=False)).sms == 3
+
+
+def test_real_fits_the_exact_synthetic_control_of_kent_from_121_donors_is_not_rated_sms3():
+    # The case that slipped through: 6 pre-periods, 121 donors, RMSPE about 1e-14, rated "+1 close fit".
+    panel = evidence.outcome_panel("total_place", "emergency_admissions")
+    donors = sorted(set(panel.data.loc[~panel.data["pilot"], "area_code"]))
+    r = analysis.fit("synthetic_control", panel.data, outcome="value", unit="area_code", time="period",
+                     treated_unit="E10000016", start=2010, treatment="treated")
+    assert r.sample["comparison_units"] == donors and len(donors) == 121
+    rating = rate(r)
+    assert rating.sms == 2 and any(x.startswith("S5") for x in rating.reasons)
+    assert not any(x.startswith("P1") for x in rating.reasons)
+
+
+def test_p5_two_way_fixed_effects_on_staggered_starts_lowers_the_strength():
+    r = rate(result(staggered_cohorts=[2005, 2008], bacon_already_treated_control_weight=0.23))
+    assert r.strength == 3
+    assert any(x.startswith("P5 -1: treated units start in 2 different periods") and "23% of its weight" in x
+               and "staggered_did" in x for x in r.reasons)
+    assert rate(result("staggered_did", staggered_cohorts=[2005, 2008])).strength == 4  # the design that fits
+
+
+def test_real_fits_did_on_2005_and_2008_cohorts_names_the_staggering_in_its_rating():
+    df = did_panel(seed=6)
+    df["post"] = np.where(df["unit"].isin([f"u{i:03d}" for i in range(8)]), (df["year"] >= 2008).astype(int),
+                          df["post"])
+    with pytest.warns(DesignWarning):
+        fitted = analysis.fit("did", df, outcome="y", unit="unit", time="year", treatment="post", draws=199)
+    assert any(x.startswith("P5") for x in rate(fitted).reasons)

@@ -416,3 +416,29 @@ def test_within_strata_intervals_cover_the_planted_effect_90_to_99_percent_of_th
 def test_strata_specification_errors_say_what_to_change(change, spec, message):
     with pytest.raises(SpecificationError, match=message):
         analysis.fit("staggered_did", change(regional_panel()), **{**SIM, **spec})
+
+
+def _with_treatment(df: pd.DataFrame) -> pd.DataFrame:
+    return df.assign(on=((df["first"] > 0) & (df["year"] >= df["first"])).astype(int))
+
+
+def test_a_treatment_column_gives_the_same_effects_as_the_cohort_column():
+    df = _with_treatment(staggered_panel(seed=2))
+    spec = {k: v for k, v in SIM.items() if k != "cohort"}
+    by_cohort = analysis.fit("staggered_did", df, **SIM, n_boot=0)
+    by_treatment = analysis.fit("staggered_did", df, **spec, treatment="on", n_boot=0)
+    pd.testing.assert_frame_equal(by_cohort.group_time, by_treatment.group_time)
+    pd.testing.assert_frame_equal(by_cohort.tidy(), by_treatment.tidy())
+
+
+def test_a_treatment_that_switches_off_is_refused_naming_the_design_that_fits_it():
+    df = _with_treatment(staggered_panel(seed=2))
+    unit = df.loc[df["first"] == 2003, "unit"].iloc[0]
+    df.loc[(df["unit"] == unit) & (df["year"] >= 2006), "on"] = 0
+    spec = {k: v for k, v in SIM.items() if k != "cohort"}
+    with pytest.raises(SpecificationError) as error:
+        analysis.fit("staggered_did", df, **spec, treatment="on", n_boot=0)
+    assert str(error.value) == (
+        f"treatment 'on' switches off for unit {unit} (on in 2005, off in 2006): staggered_did assumes a treatment "
+        "that stays on once started; for a treatment that switches on and off fit design 'did' with checks=False "
+        "(two-way fixed effects on the indicator, no pre-trend test)")

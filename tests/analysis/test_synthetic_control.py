@@ -371,3 +371,75 @@ def test_specification_errors_say_what_to_change(change, spec, message):
         df = change(df)
     with pytest.raises(SpecificationError, match=message):
         analysis.fit("synthetic_control", df, **{**SPEC, "placebo": False, **spec})
+
+
+# ---------------------------------------------------------------- interpolation and treated donors
+
+def test_the_exact_fit_of_kent_from_121_donors_and_6_pre_periods_is_flagged_as_interpolation():
+    # The case that slipped through: RMSPE about 1e-14, 38 placebos fitted as well, p-value noise.
+    from workbench import evidence
+
+    data = evidence.outcome_panel("total_place", "emergency_admissions").data
+    r = analysis.fit("synthetic_control", data, outcome="value", unit="area_code", time="period",
+                     treated_unit="E10000016", start=2010, treatment="treated")
+    wide = data.pivot(index="period", columns="area_code", values="value")
+    pre = wide.loc[wide.index < 2010]
+    gap = pre["E10000016"] - pre[r.weights.index].to_numpy() @ r.weights.to_numpy()
+    assert len(pre) == 6 and len(r.weights) == 121 and np.abs(gap).max() < 1e-9  # exact, from the data
+    assert r.diagnostics["interpolation"] is True
+    note = r.diagnostics["interpolation_note"]
+    assert "121 donors for 6 fit periods reproduce E10000016's pre-period exactly" in note
+    assert r.diagnostics["n_placebos_exact_fit"] > 0 and "degenerate" in note
+
+
+def test_an_exact_mix_from_more_donors_than_pre_periods_is_interpolation_but_not_from_fewer():
+    few_periods = analysis.fit("synthetic_control", mix_panel(n_donors=12, n_pre=5),
+                               **{**SPEC, "start": 2005}, method="plain")
+    assert few_periods.diagnostics["interpolation"] is True
+    assert "12 donors for 5 fit periods" in few_periods.diagnostics["interpolation_note"]
+    many_periods = analysis.fit("synthetic_control", mix_panel(), **SPEC, method="plain")
+    assert "interpolation" not in many_periods.diagnostics
+
+
+def test_a_placebo_fitted_exactly_makes_the_placebo_ratios_degenerate():
+    df = mix_panel(n_donors=12, n_pre=30, effects=(0.5,), seed=2)
+    d1, d2 = (df[df["area"] == a].reset_index(drop=True) for a in ("d01", "d02"))
+    copy = d1.assign(area="d99", y=0.5 * d1["y"] + 0.5 * d2["y"], x=0.5 * d1["x"] + 0.5 * d2["x"])
+    r = analysis.fit("synthetic_control", pd.concat([df, copy], ignore_index=True), **SPEC, method="plain")
+    assert r.diagnostics["interpolation"] is True and r.diagnostics["n_placebos_exact_fit"] >= 1
+    assert "placebos are fitted exactly" in r.diagnostics["interpolation_note"]
+    assert "donors for" not in r.diagnostics["interpolation_note"]  # 13 donors < 30 pre-periods
+
+
+def _two_treated(treated_effect=10.0):
+    df = mix_panel(mixes=(TRUE_MIX, ((3, 0.6), (4, 0.4))), effects=(3.0, treated_effect))
+    return df.assign(on=(df["area"].isin(["t0", "t1"]) & (df["year"] >= 2030)).astype(int))
+
+
+def test_other_treated_units_leave_the_donor_pool_by_default_and_the_choice_is_recorded():
+    df = _two_treated()
+    r = analysis.fit("synthetic_control", df, **SPEC, method="plain", treatment="on")
+    assert "t1" not in r.sample["comparison_units"] and r.sample["excluded_treated_donors"] == ["t1"]
+    assert "1 other treated units (column 'on') left out" in r.method
+    assert r.spec["treated_donors"] == "exclude" and len(r.weights) == 20
+    explicit = analysis.fit("synthetic_control", df, **SPEC, method="plain", treatment="on",
+                            donors=["d00", "d01", "d02", "t1"])
+    assert explicit.sample["comparison_units"] == ["d00", "d01", "d02"]
+    kept = analysis.fit("synthetic_control", df, **SPEC, method="plain", treatment="on", treated_donors="keep")
+    assert "t1" in kept.sample["comparison_units"] and kept.sample["treated_donors_kept"] == ["t1"]
+    assert "kept as donors" in kept.method
+
+
+def test_a_treated_donor_with_a_large_effect_would_distort_the_placebo_distribution():
+    # t1's planted effect of 10 makes it an extreme placebo; left out, the placebos are the 20 clean donors.
+    df = _two_treated(treated_effect=10.0)
+    clean = analysis.fit("synthetic_control", df, **SPEC, method="plain", treatment="on")
+    kept = analysis.fit("synthetic_control", df, **SPEC, method="plain", treatment="on", treated_donors="keep")
+    assert clean.diagnostics["n_placebos"] == 20 and kept.diagnostics["n_placebos"] == 21
+    placebo_effects = kept.plot_data().query("series == 'placebo' and post").groupby("unit")["gap"].mean()
+    assert placebo_effects.abs().idxmax() == "t1"
+
+
+def test_treated_donors_must_be_exclude_or_keep():
+    with pytest.raises(SpecificationError, match="treated_donors must be 'exclude' or 'keep'"):
+        analysis.fit("synthetic_control", _two_treated(), **SPEC, treatment="on", treated_donors="drop")

@@ -17,21 +17,23 @@ randomisation p-values are the honest ones (MacKinnon and Webb 2017; Young 2019)
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from workbench.analysis.bacon import bacon
 from workbench.analysis.event_study import fit_event_study
 from workbench.analysis.inference import randomisation_test, wild_cluster_bootstrap
 from workbench.analysis.panel_checks import (
-    check_did_design, is_balanced, period_effects, require_binary, require_columns, require_numeric,
-    require_unique_unit_time,
+    check_did_design, is_balanced, period_effects, plain, require_absorbing, require_binary, require_columns,
+    require_numeric, require_unique_unit_time,
 )
 from workbench.analysis.registry import register
 from workbench.analysis.results import Estimate, Result
 from workbench.analysis.twfe import fit_within
-from workbench.errors import SpecificationError
+from workbench.errors import DesignWarning, SpecificationError
 
 INFERENCE = ("wild_bootstrap", "cluster", "randomisation")
 _METHOD = "Two-way fixed effects difference-in-differences (unit and period fixed effects, least squares); "
@@ -54,6 +56,12 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
     `draws` bootstrap draws and reassignments, seeded by `seed`. With `strata` (a column constant
     within unit, e.g. region) the period effects are estimated within each stratum, so pilot units
     are compared only with comparison units of their own stratum (region-by-period fixed effects).
+
+    With `checks`, a treatment that switches off is refused (the pre-trend check is an event study on
+    each unit's first treated period); `checks=False` fits such an on/off indicator, without that
+    check. Treated units starting in different periods (staggered adoption) give a `DesignWarning`
+    naming `staggered_did`, and the diagnostics record the cohorts and the weight two-way fixed
+    effects puts on comparisons with already-treated units (`analysis.bacon`).
     """
     if inference not in INFERENCE:
         raise SpecificationError(f"inference='{inference}' is not known; use one of: {', '.join(INFERENCE)}")
@@ -63,6 +71,9 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
     d = require_binary(require_numeric(data, treatment, "treatment"), treatment)
     require_unique_unit_time(data, unit, time)
     check_did_design(data, unit, time, d)
+    if checks:
+        require_absorbing(data, unit, time, d, treatment, "did's pre-trend check (an event study on the first "
+                                                          "treated period)")
     w = None if weights is None else require_numeric(data, weights, "weights")
 
     ever = pd.Series(d, index=data.index).groupby(data[unit]).transform("max").to_numpy(bool)
@@ -94,6 +105,7 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
         "randomisation_p_value": ri.p_value if ri else math.nan,
         "randomisation_draws": ri.draws if ri else 0,
         **(_pre_trend_test(data, outcome, unit, time, d, weights, strata) if checks else {}),
+        **_staggered_timing(data, outcome, unit, time, treatment, d, weights, strata),
     }
     used = {"cluster": None, "wild_bootstrap": boot, "randomisation": ri}[inference]
     design = _METHOD if strata is None else _METHOD.replace("period fixed effects", f"period fixed effects within {strata}")
@@ -121,16 +133,37 @@ def _robust_inference(data, fit, d, w, unit, time, strata, inference, checks, dr
 
 def _pre_trend_test(data: pd.DataFrame, outcome: str, unit: str, time: str, d: np.ndarray,
                     weights: str | None, strata: str | None) -> dict:
-    """The event study's joint test that the leads are zero, for a treatment that stays on once started."""
-    on = pd.Series(d, index=data.index)
-    absorbing = (on.groupby(data[unit]).diff().fillna(0) >= 0).all()
-    first = data[time].where(on).groupby(data[unit]).transform("min")
-    if not absorbing:
-        return {"pre_trend_p_value": math.nan, "pre_trend_note": "treatment switches off; no event-study test"}
+    """The event study's joint test that the leads are zero (the treatment stays on once started)."""
+    first = data[time].where(pd.Series(d, index=data.index)).groupby(data[unit]).transform("min")
     study = fit_event_study(data.assign(_cohort=first.fillna(0)), outcome=outcome, unit=unit, time=time,
                             cohort="_cohort", weights=weights, strata=strata)
     return {k: study.diagnostics[k] for k in ("pre_trend_statistic", "pre_trend_df", "pre_trend_p_value",
                                                 "pre_trend_test")}
+
+
+def _staggered_timing(data: pd.DataFrame, outcome: str, unit: str, time: str, treatment: str, d: np.ndarray,
+                      weights: str | None, strata: str | None) -> dict:
+    """Warn when treated units start in different periods; record the cohorts and the Bacon weight.
+
+    The weight is the share of the two-way fixed-effects estimate that comes from comparing later-
+    treated units with already-treated ones (Goodman-Bacon 2021), where the decomposition applies:
+    a balanced panel, no weights or strata, a treatment that stays on (NaN otherwise).
+    """
+    on = pd.Series(d, index=data.index)
+    cohorts = sorted(plain(c) for c in data[time].where(on).groupby(data[unit]).min().dropna().unique())
+    if len(cohorts) < 2:
+        return {}
+    warnings.warn(DesignWarning(
+        f"treated units start in {len(cohorts)} different periods ({', '.join(map(str, cohorts))}): two-way fixed "
+        "effects then also compares later-treated units with already-treated ones and can be biased when "
+        "effects change over time; fit design 'staggered_did' (Callaway and Sant'Anna), and see "
+        "analysis.bacon(...) for the comparisons this estimate averages"), stacklevel=3)
+    share = math.nan
+    if weights is None and strata is None and is_balanced(data, unit, time) and \
+            (on.groupby(data[unit]).diff().fillna(0) >= 0).all():
+        parts = bacon(data, outcome=outcome, unit=unit, time=time, treatment=treatment)
+        share = float(parts.loc[parts["type"] == "later vs earlier treated", "weight"].sum())
+    return {"staggered_cohorts": cohorts, "bacon_already_treated_control_weight": share}
 
 
 def _sample(data: pd.DataFrame, unit: str, time: str, ever: np.ndarray, first_post, n_units: int) -> dict:

@@ -23,7 +23,7 @@ from scipy import stats
 from workbench.analysis import reproducible
 from workbench.analysis.inference import wild_bootstrap_wald
 from workbench.analysis.panel_checks import (
-    is_balanced, period_effects, require_columns, require_numeric, require_unique_unit_time,
+    is_balanced, period_effects, require_columns, require_numeric, require_unique_unit_time, resolve_cohort,
 )
 from workbench.analysis.registry import register
 from workbench.analysis.results import Estimate, Result
@@ -36,17 +36,23 @@ METHOD = ("Event study: two-way fixed effects with one indicator per period rela
           "against a wild cluster restricted bootstrap")
 
 
-def fit_event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
+def fit_event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str | None = None,
                     window: tuple[int, int] | None = None, weights: str | None = None,
                     strata: str | None = None, draws: int = 999, seed: int = 20100324,
-                    confidence: float = 0.95) -> Result:
+                    confidence: float = 0.95, treatment: str | None = None) -> Result:
     """Effects by period relative to each unit's first treated period (`cohort`; 0 if never treated).
+
+    Instead of `cohort`, `treatment` may name a 0/1 column that stays on once started (the cohort is
+    then each unit's first treated period); a treatment that switches off is refused.
 
     `window=(first, last)` bins relative periods outside it into its end points (e.g. (-5, 5));
     by default every relative period gets its own coefficient. `strata` (constant within unit, e.g.
     region) estimates the period effects within each stratum (region-by-period fixed effects).
     The joint pre-trend test uses `draws` wild cluster bootstrap draws seeded by `seed`.
     """
+    given = cohort
+    data, cohort = resolve_cohort(data, unit=unit, time=time, cohort=cohort, treatment=treatment,
+                                  design="event_study")
     require_columns(data, outcome=outcome, unit=unit, time=time, cohort=cohort, weights=weights)
     data = data.sort_values([unit, time], kind="stable").reset_index(drop=True)
     y = require_numeric(data, outcome, "outcome")
@@ -102,7 +108,7 @@ def fit_event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, c
         "pre_trend_p_value": wald[1],
         "staggered": len(sample["cohorts"]) > 1,
     }
-    spec = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort,
+    spec = {"outcome": outcome, "unit": unit, "time": time, "cohort": given, "treatment": treatment,
             "window": list(window) if window else None, "weights": weights, "strata": strata,
             "draws": draws, "seed": seed}
     method = METHOD if strata is None else METHOD.replace("(reference", f"and period effects within {strata} (reference")

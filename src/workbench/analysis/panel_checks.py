@@ -94,3 +94,54 @@ def period_effects(data: pd.DataFrame, unit: str, time: str, strata: str | None,
         raise SpecificationError(f"stratum {strata}={lonely.index[0]} has treated units but no comparison units; "
                                  "drop its units or do not compare within strata")
     return pd.Categorical(data[strata].astype(str) + "|" + data[time].astype(str))
+
+
+ON_OFF_ADVICE = ("for a treatment that switches on and off fit design 'did' with checks=False (two-way fixed "
+                 "effects on the indicator, no pre-trend test)")
+
+
+def require_absorbing(data: pd.DataFrame, unit: str, time: str, treated: np.ndarray, column: str,
+                      design: str) -> None:
+    """A treatment that stays on once started; otherwise a one-line SpecificationError.
+
+    Event studies, Callaway-Sant'Anna and the did pre-trend check define each unit by its first
+    treated period, which means nothing if the treatment later switches off.
+    """
+    frame = pd.DataFrame({"unit": data[unit].to_numpy(), "time": data[time].to_numpy(),
+                          "on": np.asarray(treated, dtype=bool)}).sort_values(["unit", "time"], kind="stable")
+    was_on = frame.groupby("unit", sort=False)["on"].cummax()
+    off = frame[was_on & ~frame["on"]]
+    if len(off):
+        u, t_off = off["unit"].iloc[0], off["time"].iloc[0]
+        t_on = frame.loc[(frame["unit"] == u) & frame["on"] & (frame["time"] < t_off), "time"].max()
+        raise SpecificationError(
+            f"treatment '{column}' switches off for unit {u} (on in {plain(t_on)}, off in {plain(t_off)}): "
+            f"{design} assumes a treatment that stays on once started; {ON_OFF_ADVICE}")
+
+
+def resolve_cohort(data: pd.DataFrame, *, unit: str, time: str, cohort: str | None, treatment: str | None,
+                   design: str) -> tuple[pd.DataFrame, str]:
+    """The data and its cohort column, given `cohort` or a 0/1 `treatment` that stays on once started.
+
+    From `treatment`, a unit's cohort is its first treated period (0 if never treated); a treatment
+    that switches off is refused (see `require_absorbing`).
+    """
+    if (cohort is None) == (treatment is None):
+        raise SpecificationError(f"{design} needs exactly one of cohort= (each unit's first treated period, 0 if "
+                                 "never treated) or treatment= (a 0/1 column that stays on once started)")
+    if treatment is None:
+        return data, cohort
+    require_columns(data, unit=unit, time=time, treatment=treatment)
+    on = require_binary(require_numeric(data, treatment, "treatment"), treatment)
+    require_absorbing(data, unit, time, on, treatment, design)
+    first = data[time].where(on).groupby(data[unit]).transform("min").fillna(0)
+    return data.assign(**{COHORT_FROM_TREATMENT: first}), COHORT_FROM_TREATMENT
+
+
+COHORT_FROM_TREATMENT = "_cohort_from_treatment"
+
+
+def plain(value):
+    """A number for messages and tables: numpy scalars as Python ones, 2005.0 as 2005."""
+    value = value.item() if hasattr(value, "item") else value
+    return int(value) if isinstance(value, float) and value.is_integer() else value

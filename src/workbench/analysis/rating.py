@@ -16,6 +16,10 @@ SMS rules
       for its number of pre-period cells), lowers SMS 3 to 2: comparability cannot be shown.
   S4  a poor synthetic-control pre-period fit (RMSPE above half the treated unit's pre-period SD)
       lowers SMS 3 to 2.
+  S5  a synthetic control that interpolates (diagnostics "interpolation": an exact pre-period fit
+      from at least as many donors as fit periods, or placebos fitted exactly, which makes their
+      post/pre RMSPE ratios degenerate) lowers SMS 3 to 2 and never earns P1's credit for a close
+      fit: an exact fit is what interpolation gives whatever the comparability.
   S6  (did) the pilot-comparison gap's drift before the start, carried forward, would bring the
       interval to zero (`sensitivity.trend_sensitivity`): lowers SMS 3 to 2 whatever the pre-trend
       test says, because a test that fails to reject is not proof of parallel trends.
@@ -27,7 +31,10 @@ Strength rules (start at the SMS level, 0 if not scoreable; clamp to 0..SMS+1, s
   P3  -1 when significance depends on the inference method (conventional clustered p < 0.05 but
       the wild bootstrap or randomisation p >= 0.05, or the reverse).
   P4  -1 when more than 10% of comparison units are in another initiative (contamination).
-  P5  -1 when more than 10% of pilot units were also in another initiative that started during the
+  P5  -1 when two-way fixed effects (did) is fitted to staggered starts (diagnostics
+      "staggered_cohorts"): part of the estimate compares later-treated units with already-treated
+      ones (Goodman-Bacon 2021), biased when effects change over time; staggered_did avoids it.
+  P6  -1 when more than 10% of pilot units were also in another initiative that started during the
       post-period: the difference found may be the other initiative's (contamination of the pilots
       weighs as much as contamination of the comparison group).
 """
@@ -104,9 +111,16 @@ def rate(result: Result, *, contamination: float | None = None,
     if contamination is not None and contamination > 0.10:
         strength -= 1
         reasons.append(f"P4 -1: {contamination:.0%} of comparison units are in another initiative (contamination)")
+    if result.design == "did" and len(d.get("staggered_cohorts") or ()) > 1:
+        strength -= 1
+        share = d.get("bacon_already_treated_control_weight", math.nan)
+        weight = "" if share is None or math.isnan(share) else f"; {share:.0%} of its weight"
+        reasons.append(f"P5 -1: treated units start in {len(d['staggered_cohorts'])} different periods, so two-way "
+                       f"fixed effects also compares later-treated with already-treated units{weight}; "
+                       "design 'staggered_did' avoids those comparisons")
     if pilot_contamination is not None and pilot_contamination > 0.10:
         strength -= 1
-        reasons.append(f"P5 -1: {pilot_contamination:.0%} of pilot units were also in another initiative during "
+        reasons.append(f"P6 -1: {pilot_contamination:.0%} of pilot units were also in another initiative during "
                        "the post-period, so the difference may be partly that initiative's")
     ceiling = (sms or 0) + 1
     return EvidenceRating(sms, max(0, min(strength, ceiling, 5)), tuple(reasons))
@@ -139,6 +153,11 @@ def _comparability(design: str, d: dict, reasons: list[str]) -> int:
     if design == "synthetic_control" and fit is not None and fit > 0.5:
         reasons.append(f"S4: poor pre-period fit (RMSPE {fit:.2f} x the pre-period SD); lowered to SMS 2")
         return 2
+    if design == "synthetic_control" and d.get("interpolation"):
+        reasons.append("S5: the synthetic control interpolates (an exact pre-period fit from as many donors as "
+                       "pre-periods, or placebos fitted exactly), so its fit shows nothing about comparability and "
+                       "the placebo p-value is degenerate; lowered to SMS 2")
+        return 2
     return 3
 
 
@@ -147,7 +166,7 @@ def _well_evidenced(design: str, d: dict) -> bool:
         return False
     if design == "synthetic_control":
         fit = d.get("pre_rmspe_to_sd")
-        return fit is not None and fit <= 0.25
+        return fit is not None and fit <= 0.25 and not d.get("interpolation")
     p = d.get("pre_trend_p_value")
     return p is not None and not math.isnan(p) and p >= 0.10
 

@@ -29,7 +29,9 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from workbench.analysis.panel_checks import require_columns, require_numeric, require_unique_unit_time
+from workbench.analysis.panel_checks import (
+    require_columns, require_numeric, require_unique_unit_time, resolve_cohort,
+)
 from workbench.analysis.pretrend import cohort_hotelling, wald_pre_test
 from workbench.analysis.registry import register
 from workbench.analysis.results import TIDY_COLUMNS, Estimate, Result, _jsonable
@@ -106,19 +108,22 @@ class _Cells:
         return self.time >= self.group
 
 
-def fit_staggered(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
+def fit_staggered(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str | None = None,
                   control: str = "never_treated", aggregation: str = "simple", n_boot: int = 999,
                   seed: int = DEFAULT_SEED, weights: str | None = None, strata: str | None = None,
-                  confidence: float = 0.95) -> StaggeredResult:
+                  confidence: float = 0.95, treatment: str | None = None) -> StaggeredResult:
     """Callaway-Sant'Anna ATT(g,t) and its aggregations from a balanced long panel.
 
     `cohort` is the first treated period of each unit (0 if never treated); `control` is
     "never_treated" or "not_yet_treated"; `aggregation` picks the headline ("simple", "dynamic",
     "group" or "calendar"); `n_boot` multiplier-bootstrap draws (0 to skip) seeded by `seed`;
     `strata` names a column constant within unit (e.g. a region) to compare units only within it.
+    `treatment` (instead of `cohort`): a 0/1 column that stays on once started; one that switches off is refused.
     """
     _check_options(control, aggregation, n_boot, confidence)
-    panel = _prepare(data, outcome, unit, time, cohort, weights, control, strata)
+    frame, column = resolve_cohort(data, unit=unit, time=time, cohort=cohort, treatment=treatment,
+                                   design="staggered_did")
+    panel = _prepare(frame, outcome, unit, time, column, weights, control, strata)
     cells = group_time_effects(panel.Y, panel.cohort, panel.w, panel.periods, panel.cohorts, control,
                                panel.stratum, strata or "stratum")
     families, shares = _aggregate_all(cells, panel)
@@ -127,9 +132,9 @@ def fit_staggered(data: pd.DataFrame, *, outcome: str, unit: str, time: str, coh
     gt = _group_time_frame(cells, inference["group_time"], z)
     aggs = {k: _aggregation_frame(k, f, inference[k], z) for k, f in families.items()}
     estimates = tuple(Estimate(*row) for row in aggs[aggregation][TIDY_COLUMNS[:-1]].itertuples(index=False))
-    spec = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort, "control": control,
-            "aggregation": aggregation, "n_boot": int(n_boot), "seed": seed, "weights": weights,
-            "strata": strata, "base_period": "varying", "anticipation": 0}
+    spec = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort, "treatment": treatment,
+            "control": control, "aggregation": aggregation, "n_boot": int(n_boot), "seed": seed,
+            "weights": weights, "strata": strata, "base_period": "varying", "anticipation": 0}
     diagnostics = _diagnostics(cells, panel, control, inference["group_time"])
     return StaggeredResult("staggered_did", _method(control, aggregation, n_boot, strata), estimates, spec,
                            _sample(panel), diagnostics, _event_study_frame(aggs["dynamic"]), confidence,

@@ -36,6 +36,7 @@ from workbench.analysis._simplex import nested_weights, simplex_lstsq
 from workbench.analysis.panel_checks import require_columns, require_unique_unit_time
 from workbench.analysis.registry import register
 from workbench.analysis.results import Estimate, Result
+from workbench.analysis.synthetic_checks import check_treated_donors, interpolation, other_treated_units
 from workbench.errors import SpecificationError
 
 NAN = float("nan")
@@ -125,6 +126,7 @@ def fit_synthetic_control(
     predictors: Sequence[tuple] | None = None, donors: Sequence | None = None, method: str = "nested",
     placebo: bool = True, leave_one_out: bool = False, fit_periods: Iterable | None = None,
     max_placebo_averages: int = 10_000, seed: int = 20100101, confidence: float = 0.95,
+    treatment: str | None = None, treated_donors: str = "exclude",
 ) -> SyntheticControlResult:
     """Synthetic control estimate of the effect on `treated_unit` (one unit or a list) from `start`.
 
@@ -132,25 +134,30 @@ def fit_synthetic_control(
     default: the outcome in every pre-period. donors: the donor pool (default: every other unit with
     complete outcome and predictor data; units dropped for missing data are listed in `sample`).
     fit_periods: pre-periods whose outcome MSPE is minimised (default all). See the module note.
+    treatment: a 0/1 column; units it ever marks as treated, other than `treated_unit`, are left out of
+    the donor pool (also from `donors`) unless treated_donors="keep"; the choice is in `sample` and the
+    method text. An interpolating fit (synthetic_checks.py) is flagged in `diagnostics`.
     """
+    check_treated_donors(treated_donors)
     if method not in ("nested", "plain"):
         raise SpecificationError(f"method must be 'nested' or 'plain', not {method!r}")
     if method == "plain" and predictors is not None:
         raise SpecificationError("method='plain' fits the pre-period outcome path directly and takes no "
                                  "predictors; drop `predictors` or use method='nested'")
     treated = _as_list(treated_unit)
-    panel, treated, pool, dropped = _prepare(data, outcome, unit, time, treated, start, predictors, donors,
-                                             fit_periods)
+    panel, treated, pool, dropped, others = _prepare(data, outcome, unit, time, treated, start, predictors, donors,
+                                                     fit_periods, treatment, treated_donors)
     fits = [_fit_one(panel, u, pool, method) for u in treated]
     placebos = [_fit_one(panel, d, [x for x in pool if x != d], method) for d in pool] if placebo else []
     loo = _leave_one_out(panel, treated, pool, fits, method) if leave_one_out else []
     test = _placebo_test(fits, placebos, max_placebo_averages, seed)
     estimates = _estimates(fits, placebos, test)
     spec = _spec(outcome, unit, time, treated_unit, start, predictors, donors, method, placebo, leave_one_out,
-                 panel, max_placebo_averages, seed)
+                 panel, max_placebo_averages, seed) | {"treatment": treatment, "treated_donors": treated_donors}
+    choice = _treated_donor_text(others, pool, treatment, treated_donors)
     return SyntheticControlResult(
-        "synthetic_control", _method_text(panel, fits, placebos, method), tuple(estimates), spec,
-        _sample(panel, treated, pool, dropped), _diagnostics(panel, fits, placebos, test, loo),
+        "synthetic_control", _method_text(panel, fits, placebos, method) + choice, tuple(estimates), spec,
+        _sample(panel, treated, pool, dropped, others, treated_donors), _diagnostics(panel, fits, placebos, test, loo),
         _plot_frame(panel, fits, placebos, loo), confidence,
         weights=_weights(fits, unit), predictor_weights=_v_weights(panel, fits), balance=_balance(panel, fits),
     )
@@ -158,12 +165,16 @@ def fit_synthetic_control(
 
 # ---------------------------------------------------------------- data preparation and checks
 
-def _prepare(data, outcome, unit, time, treated, start, predictors, donors, fit_periods):
-    """Validate the specification and build the panel; returns (panel, treated, donor pool, dropped)."""
+def _prepare(data, outcome, unit, time, treated, start, predictors, donors, fit_periods, treatment, treated_donors):
+    """Validate the specification and build the panel.
+
+    Returns (panel, treated, donor pool, dropped for missing data, other treated units).
+    """
     require_columns(data, outcome=outcome, unit=unit, time=time)
     require_unique_unit_time(data, unit, time)
     units = pd.unique(data[unit])
     treated = [_lookup(units, u, f"treated unit {u!r} is not in column '{unit}'") for u in treated]
+    others = other_treated_units(data, unit, treatment, treated)
     if donors is not None:
         donors = [_lookup(units, d, f"donor {d!r} is not in column '{unit}'") for d in donors]
     periods = np.sort(pd.unique(data[time]))
@@ -179,9 +190,10 @@ def _prepare(data, outcome, unit, time, treated, start, predictors, donors, fit_
         pred.index = [f"{outcome} ({_show(p)})" for p in pre_periods]
     else:
         pred = _predictor_table(data, unit, time, periods, start, predictors)
-    pool, dropped = _donor_pool(wide, pred, treated, donors, units, outcome)
+    exclude = set(others) if treated_donors == "exclude" else set()
+    pool, dropped = _donor_pool(wide, pred, treated, donors, units, outcome, exclude)
     panel = _Panel.build(wide[treated + pool], pred[treated + pool], periods < start, fit_mask)
-    return panel, treated, pool, dropped
+    return panel, treated, pool, dropped, others
 
 
 def _lookup(units: np.ndarray, label, message: str):
@@ -249,8 +261,8 @@ def _unique(labels: list[str]) -> list[str]:
     return out
 
 
-def _donor_pool(wide, pred, treated, donors, units, outcome):
-    """The donor pool and the units dropped from the default pool for missing data."""
+def _donor_pool(wide, pred, treated, donors, units, outcome, exclude=frozenset()):
+    """The donor pool (without the units in `exclude`) and the units dropped from the default pool for missing data."""
     def missing(u) -> str | None:
         if u not in wide.columns or wide[u].isna().any():
             return f"missing or non-numeric '{outcome}' values"
@@ -263,7 +275,7 @@ def _donor_pool(wide, pred, treated, donors, units, outcome):
         if (why := missing(u)) is not None:
             raise SpecificationError(f"treated unit {u!r} has {why}; fill them or choose another unit")
     if donors is not None:
-        pool = list(dict.fromkeys(donors))
+        pool = [d for d in dict.fromkeys(donors) if d not in exclude]
         for d in pool:
             if d in treated:
                 raise SpecificationError(f"donor {d!r} is also a treated unit; remove it from `donors`")
@@ -271,7 +283,7 @@ def _donor_pool(wide, pred, treated, donors, units, outcome):
                 raise SpecificationError(f"donor {d!r} has {why}; drop it from `donors` or fill the gaps")
         dropped = {}
     else:
-        candidates = [u for u in units if u not in treated]
+        candidates = [u for u in units if u not in treated and u not in exclude]
         dropped = {str(u): why for u in candidates if (why := missing(u)) is not None}
         pool = [u for u in candidates if str(u) not in dropped]
     if len(pool) < 2:
@@ -407,6 +419,7 @@ def _diagnostics(panel, fits, placebos, test, loo) -> dict[str, Any]:
         "n_donors": len(fits[0].donors),
         "n_donors_weighted": int(max((f.w > 1e-6).sum() for f in fits)),
         "comparison_group": True,
+        **interpolation(y[panel.fit], fits, placebos),
     }
     if placebos:
         out["placebo_pre_rmspe_median"] = float(np.median([p.pre_rmspe for p in placebos]))
@@ -471,8 +484,20 @@ def _balance(panel, fits) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def _sample(panel, treated, pool, dropped) -> dict[str, Any]:
+def _treated_donor_text(others, pool, treatment, treated_donors) -> str:
+    """The donor-pool choice about other treated units, for the method text ('' without a treatment column)."""
+    if treatment is None or not others:
+        return ""
+    if treated_donors == "exclude":
+        return f" Donor pool: {len(others)} other treated units (column '{treatment}') left out."
+    kept = sum(u in set(pool) for u in others)
+    return f" Donor pool: {kept} other treated units (column '{treatment}') kept as donors (treated_donors='keep')."
+
+
+def _sample(panel, treated, pool, dropped, others=(), treated_donors="exclude") -> dict[str, Any]:
     periods = panel.outcome.index
+    choice = ({"excluded_treated_donors": sorted(map(str, others))} if treated_donors == "exclude"
+              else {"treated_donors_kept": sorted(str(u) for u in others if u in set(pool))})
     return {
         "n_obs": int(len(periods) * (len(treated) + len(pool))),
         "n_units": len(treated) + len(pool),
@@ -484,6 +509,7 @@ def _sample(panel, treated, pool, dropped) -> dict[str, Any]:
         "treated_units": [str(u) for u in treated],
         "comparison_units": [str(u) for u in pool],
         "dropped_units": [f"{u}: {why}" for u, why in dropped.items()],
+        **choice,
     }
 
 

@@ -3,6 +3,11 @@
 Colour is never the only cue: the pilot line is solid with circle markers, the comparison line
 dashed with square markers, the counterfactual dotted, and each line is labelled directly.
 The SVG is deterministic (fixed hash salt, no date), so the same data give the same bytes.
+
+Figures are drawn on an explicit non-interactive canvas (`matplotlib.figure.Figure` on an Agg
+canvas, which measures the text for the layout; `savefig(format="svg")` prints it as SVG), never
+through pyplot: importing or using this module leaves the matplotlib backend, the open figures and
+the inline plots of the process (a Jupyter kernel) untouched.
 """
 
 from __future__ import annotations
@@ -12,12 +17,12 @@ import io
 from dataclasses import dataclass
 
 import matplotlib
+import matplotlib.ticker
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from workbench.briefs.html import esc, table  # noqa: E402
+from workbench.briefs.html import esc, table
 
 AF_DARK_BLUE, AF_ORANGE, AF_DARK_GREY = "#12436D", "#F46A25", "#3D3D3D"
 STYLE = {
@@ -77,8 +82,10 @@ def trend_chart(plot: pd.DataFrame, *, title: str, subtitle: str, alt: str, valu
                 first_post_period: int, csv_name: str, synthetic: bool,
                 comparison_label: str = "Comparison areas") -> Chart:
     """Pilot against comparison means per period, with the parallel-trends counterfactual."""
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(8, 4.5), dpi=90)
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(8, 4.5), dpi=90)
+        FigureCanvasAgg(fig)  # layout measured as before; savefig(format="svg") prints with the SVG backend
+        ax = fig.subplots()
         post = plot["period"] >= first_post_period
         ax.plot(plot["period"], plot["comparison"], color=AF_ORANGE, linestyle="--", marker="s",
                 markersize=4, linewidth=2, label=comparison_label)
@@ -98,7 +105,6 @@ def trend_chart(plot: pd.DataFrame, *, title: str, subtitle: str, alt: str, valu
         fig.tight_layout()
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "workbench"})
-        plt.close(fig)
     data = plot[["period", "pilot", "comparison", "counterfactual", "n_pilot", "n_comparison"]].copy()
     data.loc[data["period"] < first_post_period, "counterfactual"] = float("nan")
     data.columns = ["Year", "Pilot areas (mean)", f"{comparison_label} (mean)",
