@@ -81,3 +81,32 @@ def test_digit_count_sees_long_numbers():
 def test_summary_rounds_numbers_inside_lists():
     r = dataclasses.replace(_result("treated"), diagnostics={"cluster_ci": [np.float64(-4.808968775544333), 3.5]})
     assert "cluster ci: [-4.809, 3.5]" in r.summary()
+
+
+def test_tidy_has_the_sample_sizes_and_a_short_method_label_for_every_design():
+    from tests.analysis.designs_fitted import fitted_results
+    from workbench.analysis import TIDY_COLUMNS
+
+    expected_labels = {"did": "did, wild bootstrap", "event_study": "event study",
+                       "staggered_did": "staggered did, never treated, simple",
+                       "synthetic_control": "synthetic control, plain", "its": "its",
+                       "meta_analysis": "meta analysis, reml"}
+    for design, r in fitted_results().items():
+        table = r.tidy()
+        assert list(table.columns) == TIDY_COLUMNS
+        assert set(table["method"]) == {expected_labels[design]}
+        assert table["n_obs"].iloc[0] == r.sample["n_obs"] and table["n_units"].iloc[0] == r.sample["n_units"]
+        treated = r.sample.get("n_treated_units")
+        assert (pd.isna(table["n_treated"].iloc[0]) if treated is None or treated != treated
+                else table["n_treated"].iloc[0] == treated)
+
+
+def test_every_result_plots_itself_on_the_axes_it_is_given():
+    from matplotlib.figure import Figure
+
+    from tests.analysis.designs_fitted import fitted_results
+
+    for design, r in fitted_results().items():
+        ax = Figure().subplots()
+        assert r.plot(ax=ax) is ax, design
+        assert ax.has_data(), design

@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-TIDY_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "method"]
+ESTIMATE_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]
+TIDY_COLUMNS = [*ESTIMATE_COLUMNS, "n_obs", "n_units", "n_treated", "method"]
+_LABEL_SPEC = ("inference", "control", "aggregation", "method")   # spec entries that name the variant
 HTML_ROWS = 5  # rows of tidy() shown in a notebook; the rest are counted, not shown
 TERM_CHARS = 40  # longer term names are shortened in repr and HTML
 
@@ -48,9 +50,30 @@ class Result:
     confidence: float = 0.95
 
     def tidy(self) -> pd.DataFrame:
-        """One row per estimated term: term, estimate, std_error, ci_low, ci_high, p_value, method."""
-        rows = [{**e.__dict__, "method": self.method} for e in self.estimates]
-        return pd.DataFrame(rows, columns=TIDY_COLUMNS)
+        """One row per estimated term: the estimate columns, the sample sizes and a short method label.
+
+        Columns: term, estimate, std_error, ci_low, ci_high, p_value, n_obs, n_units, n_treated, method.
+        The full method text is `result.method` (and in `summary()`).
+        """
+        sizes = {"n_obs": self.sample.get("n_obs"), "n_units": self.sample.get("n_units"),
+                 "n_treated": self.sample.get("n_treated_units")}
+        rows = [{**e.__dict__, **sizes, "method": self.label} for e in self.estimates]
+        table = pd.DataFrame(rows, columns=TIDY_COLUMNS)
+        for column in sizes:
+            table[column] = pd.to_numeric(table[column], errors="coerce").astype("Int64")
+        return table
+
+    @property
+    def label(self) -> str:
+        """A short name of the method: the design and its variant, e.g. 'did, wild bootstrap'."""
+        variant = [str(self.spec[k]).replace("_", " ") for k in _LABEL_SPEC if self.spec.get(k)]
+        return ", ".join([self.design.replace("_", " "), *variant])
+
+    def plot(self, ax=None):
+        """This result's chart (`analysis.plot`): on `ax`, or on a new figure; returns the Axes."""
+        from workbench.analysis.plots import plot   # plots imports this module
+
+        return plot(self, ax=ax)
 
     @property
     def main(self) -> Estimate:
@@ -68,7 +91,7 @@ class Result:
         lines += [f"  {k.replace('_', ' ')}: {_fmt(v)}" for k, v in self.sample.items()
                   if not isinstance(v, (list, tuple))]
         lines.append("")
-        table = self.tidy().drop(columns="method")
+        table = self.tidy()[ESTIMATE_COLUMNS]
         table.columns = ["term", "estimate", "std. error", f"{level}% CI low", f"{level}% CI high", "p-value"]
         lines.append(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
         if self.diagnostics:

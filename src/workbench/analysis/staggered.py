@@ -34,7 +34,7 @@ from workbench.analysis.panel_checks import (
 )
 from workbench.analysis.pretrend import cohort_hotelling, wald_pre_test
 from workbench.analysis.registry import register
-from workbench.analysis.results import TIDY_COLUMNS, Estimate, Result, _jsonable
+from workbench.analysis.results import ESTIMATE_COLUMNS, Estimate, Result, _jsonable
 from workbench.errors import SpecificationError
 
 CONTROLS = ("never_treated", "not_yet_treated")
@@ -131,7 +131,7 @@ def fit_staggered(data: pd.DataFrame, *, outcome: str, unit: str, time: str, coh
     z = special.ndtri(0.5 + confidence / 2)
     gt = _group_time_frame(cells, inference["group_time"], z)
     aggs = {k: _aggregation_frame(k, f, inference[k], z) for k, f in families.items()}
-    estimates = tuple(Estimate(*row) for row in aggs[aggregation][TIDY_COLUMNS[:-1]].itertuples(index=False))
+    estimates = tuple(Estimate(*row) for row in aggs[aggregation][ESTIMATE_COLUMNS].itertuples(index=False))
     spec = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort, "treatment": treatment,
             "control": control, "aggregation": aggregation, "n_boot": int(n_boot), "seed": seed,
             "weights": weights, "strata": strata, "base_period": "varying", "anticipation": 0}

@@ -17,7 +17,7 @@ import pandas as pd
 import workbench
 from workbench.analysis.multiplicity import adjust_headlines
 from workbench.analysis.rating import EvidenceRating, rate
-from workbench.analysis.results import Result
+from workbench.analysis.results import ESTIMATE_COLUMNS, Result
 from workbench.briefs import text
 from workbench.briefs.figures import Chart, trend_chart
 from workbench.briefs.html import Html, bullet_list, definition_list, esc, table
@@ -142,7 +142,7 @@ class OutcomeBrief:
 
     def findings(self) -> Html:
         """What we found: the estimate table and the chart."""
-        tidy = self.result.tidy().drop(columns="method")
+        tidy = self.result.tidy()[ESTIMATE_COLUMNS]
         tidy["term"] = "Difference after the initiative began (pilot minus expected)"
         level = round(self.result.confidence * 100)
         tidy["p_value"] = tidy["p_value"].map(text.p_value_text)
