@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 import workbench
+from workbench.display import shorten
 from workbench.analysis.multiplicity import adjust_headlines
 from workbench.analysis.rating import EvidenceRating, rate
 from workbench.analysis.results import ESTIMATE_COLUMNS, Result
@@ -28,7 +29,7 @@ RECORD_MIME = "application/vnd.workbench.brief+json"
 REGISTERS = ("areas", "indicators", "initiatives")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class OutcomeBrief:
     """Everything one brief says, derived from one panel and one fitted result."""
 
@@ -293,6 +294,11 @@ class OutcomeBrief:
 
     def _repr_html_(self) -> str:
         return "".join(s.markup for s in self.sections())
+
+    def __repr__(self) -> str:
+        r = self.rating
+        return (f"<OutcomeBrief {self.panel.initiative.id} x {self.panel.indicator.id}: "
+                f"{shorten(self.title, 90)}; strength {r.strength} of 5, SMS {r.sms}>")
 
 
 def _within(period, start, end) -> bool:

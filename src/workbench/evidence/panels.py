@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from workbench.display import key_value_table
 from workbench.errors import SpecificationError
 from workbench.evidence.catalog import Catalog, DatasetEntry, default_catalog
 from workbench.evidence.loading import AREAS, INDICATORS, initiatives, load
@@ -28,7 +29,7 @@ class Indicator:
     real_world_series: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class OutcomePanel:
     """One indicator for pilot and comparison areas over time, with where it came from.
 
@@ -58,6 +59,22 @@ class OutcomePanel:
     def comparison_areas(self) -> list[str]:
         """Codes of the comparison areas in the panel."""
         return sorted(self.data.loc[~self.data["pilot"], "area_code"].unique())
+
+    def _facts(self) -> list[tuple[str, object]]:
+        periods = self.data["period"]
+        kind = "SYNTHETIC (demo, not evidence)" if self.synthetic else "real, published"
+        return [("initiative", self.initiative.name), ("indicator", self.indicator.name),
+                ("areas", f"{self.data['area_code'].nunique()} ({len(self.pilot_areas)} pilot)"),
+                ("periods", f"{periods.min()} to {periods.max()}"), ("rows", f"{len(self.data):,}"),
+                ("dataset", f"{self.dataset.id}: {kind}"), ("digest", self.digest[:12])]
+
+    def __repr__(self) -> str:
+        facts = dict(self._facts())
+        return (f"<OutcomePanel {self.initiative.id} x {self.indicator.id}: {facts['areas']} areas, "
+                f"{facts['periods']}, {facts['rows']} rows; {facts['dataset']}>")
+
+    def _repr_html_(self) -> str:
+        return key_value_table("Outcome panel", self._facts())
 
 
 def indicator(indicator_id: str, catalog: Catalog | None = None) -> Indicator:
@@ -105,7 +122,6 @@ def outcome_panel(initiative_id: str, indicator_id: str, dataset: str = DEFAULT_
             f"of {ini.name}")
     entry = catalog[dataset]
     return OutcomePanel(data, ini, meta, entry, entry.digest(), rule)
-
 
 @dataclass(frozen=True)
 class Overlap:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.display import key_value_table
 from workbench.errors import DataValidationError
 from workbench.io import read_yaml
 
@@ -35,7 +36,7 @@ class Pilot:
     note: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Initiative:
     """A place-based initiative (Total Place, Whole-Place Community Budgets...) and its pilots."""
 
@@ -58,6 +59,15 @@ class Initiative:
     def pilot_of(self, area_code: str) -> Pilot | None:
         """The pilot an authority belongs to, or None."""
         return next((p for p in self.pilots if area_code in p.members), None)
+
+    def __repr__(self) -> str:
+        return (f"<Initiative {self.id} '{self.name}': {len(self.pilots)} pilots, {len(self.member_areas)} member "
+                f"areas, {self.start.year}-{self.end.year}, first post period {self.first_post_period}>")
+
+    def _repr_html_(self) -> str:
+        rows = [(p.name, f"{len(p.members)} member area{'s' * (len(p.members) != 1)}; partners: "
+                         f"{', '.join(p.partners) or 'not recorded'}") for p in self.pilots]
+        return key_value_table(f"{self.name} ({self.start.year}-{self.end.year}): {len(self.pilots)} pilots", rows)
 
 
 def read_initiatives(path: Path, area_codes: set[str]) -> dict[str, Initiative]:
