@@ -100,8 +100,10 @@ def _fixed_effects(result: Result) -> str:
 
 
 def _comparison(result: Result) -> str:
+    staggered = len(result.diagnostics.get("staggered_cohorts") or ()) > 1
     return {
-        "did": "never-treated units",
+        "did": ("never-treated, not-yet-treated and already-treated units (staggered starts)" if staggered
+                else "never-treated units"),
         "event_study": "never-treated units",
         "staggered_did": str(result.spec.get("control", "")).replace("_", "-") + " units",
         "synthetic_control": f"synthetic control of {result.sample.get('n_comparison_units', '?')} donors",
