@@ -35,15 +35,17 @@ from workbench.analysis.panel_checks import (
 from workbench.analysis.pretrend import cohort_hotelling, wald_pre_test
 from workbench.analysis.registry import register
 from workbench.analysis.results import ESTIMATE_COLUMNS, Estimate, Result, _jsonable
+from workbench.analysis.staggered_bootstrap import (
+    DEFAULT_SEED, SE_FLOOR, _chunk, _iqr_se, _rademacher, _sup_t, multiplier_bootstrap,
+)
+from workbench.analysis.staggered_bootstrap import _rowwise_matmul as _matmul
+from workbench.analysis.staggered_covariates import covariate_array, outcome_regression_cells
 from workbench.errors import SpecificationError
 
 CONTROLS = ("never_treated", "not_yet_treated")
 AGGREGATIONS = ("simple", "dynamic", "group", "calendar")
 KEY_COLUMN = {"simple": None, "dynamic": "event_time", "group": "group", "calendar": "time"}
 TERM_PREFIX = {"dynamic": "e", "group": "g", "calendar": "t"}
-SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10  # R did reports standard errors at or below this as NA
-DEFAULT_SEED = 20210101
-SIGNS = 1.0 - 2.0 * ((np.arange(256)[:, None] >> np.arange(8)) & 1)  # byte -> its 8 bits as -1/+1
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -111,7 +113,8 @@ class _Cells:
 def fit_staggered(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str | None = None,
                   control: str = "never_treated", aggregation: str = "simple", n_boot: int = 999,
                   seed: int = DEFAULT_SEED, weights: str | None = None, strata: str | None = None,
-                  confidence: float = 0.95, treatment: str | None = None) -> StaggeredResult:
+                  confidence: float = 0.95, treatment: str | None = None,
+                  covariates: list[str] | None = None) -> StaggeredResult:
     """Callaway-Sant'Anna ATT(g,t) and its aggregations from a balanced long panel.
 
     `cohort` is the first treated period of each unit (0 if never treated); `control` is
@@ -119,13 +122,15 @@ def fit_staggered(data: pd.DataFrame, *, outcome: str, unit: str, time: str, coh
     "group" or "calendar"); `n_boot` multiplier-bootstrap draws (0 to skip) seeded by `seed`;
     `strata` names a column constant within unit (e.g. a region) to compare units only within it.
     `treatment` (instead of `cohort`): a 0/1 column that stays on once started; one that switches off is refused.
+    `covariates`: columns adjusted for by outcome regression (R did's est_method="reg", `staggered_covariates`).
     """
     _check_options(control, aggregation, n_boot, confidence)
     frame, column = resolve_cohort(data, unit=unit, time=time, cohort=cohort, treatment=treatment,
                                    design="staggered_did")
     panel = _prepare(frame, outcome, unit, time, column, weights, control, strata)
-    cells = group_time_effects(panel.Y, panel.cohort, panel.w, panel.periods, panel.cohorts, control,
-                               panel.stratum, strata or "stratum")
+    cells = (_covariate_cells(frame, unit, time, list(covariates), panel, control) if covariates else
+             group_time_effects(panel.Y, panel.cohort, panel.w, panel.periods, panel.cohorts, control,
+                                panel.stratum, strata or "stratum"))
     families, shares = _aggregate_all(cells, panel)
     inference = _inference(cells, shares, families, panel, n_boot, seed, confidence)
     z = special.ndtri(0.5 + confidence / 2)
@@ -134,9 +139,10 @@ def fit_staggered(data: pd.DataFrame, *, outcome: str, unit: str, time: str, coh
     estimates = tuple(Estimate(*row) for row in aggs[aggregation][ESTIMATE_COLUMNS].itertuples(index=False))
     spec = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort, "treatment": treatment,
             "control": control, "aggregation": aggregation, "n_boot": int(n_boot), "seed": seed,
-            "weights": weights, "strata": strata, "base_period": "varying", "anticipation": 0}
+            "weights": weights, "strata": strata, "covariates": list(covariates or []), "base_period": "varying",
+            "anticipation": 0}
     diagnostics = _diagnostics(cells, panel, control, inference["group_time"])
-    return StaggeredResult("staggered_did", _method(control, aggregation, n_boot, strata), estimates, spec,
+    return StaggeredResult("staggered_did", _method(control, aggregation, n_boot, strata, covariates), estimates, spec,
                            _sample(panel), diagnostics, _event_study_frame(aggs["dynamic"]), confidence,
                            gt, aggs)
 
@@ -179,6 +185,14 @@ def group_time_effects(Y: np.ndarray, cohort: np.ndarray, w: np.ndarray, periods
     size = np.bincount(unit_block)[:, None]
     return _Cells(g_cell, t_cell, periods[bj], tj, bj, att, inf, coef, centre, block_cohort, unit_block,
                   (treated * size).sum(axis=0), (comparison * size).sum(axis=0))
+
+
+def _covariate_cells(frame, unit, time, covariates, panel, control) -> _Cells:
+    """The cells by outcome regression on `covariates` (no block structure: coef and centre are None)."""
+    x = covariate_array(frame, unit, time, covariates, panel.units, panel.periods)
+    g, t, b, tj, bj, att, inf, n1, n0 = outcome_regression_cells(panel.Y, x, panel.cohort, panel.w, panel.periods,
+                                                                   panel.cohorts, control, panel.stratum)
+    return _Cells(g, t, b, tj, bj, att, inf, None, None, None, None, n1, n0)
 
 
 def _require_comparisons(w_ds, w_cs, labels, g_cell, t_cell, strata_name, control) -> None:
@@ -370,7 +384,10 @@ def _inference(cells: _Cells, shares: np.ndarray, families: dict, panel: _Panel,
     se = np.r_[_column_norms(cells.inf), _column_norms(_matmul(np.hstack([cells.inf, shares]), maps))] / n
     se = np.where(np.isfinite(se) & (se > SE_FLOOR), se, np.nan)  # sqrt(mean(psi^2) / n), as R getSE
     draws = sigma = None
-    if n_boot > 0:
+    if n_boot > 0 and cells.coef is None:  # covariates: no block structure, draws from the IFs themselves
+        draws = multiplier_bootstrap(np.hstack([cells.inf, _matmul(np.hstack([cells.inf, shares]), maps)]), n_boot, seed)
+        sigma = _iqr_se(draws)
+    elif n_boot > 0:
         base = _draw_map(cells, panel)
         draws = _block_draws(panel, cells, np.hstack([base[:, :k], _matmul(base, maps)]), n_boot, seed)
         sigma = _iqr_se(draws)
@@ -385,18 +402,6 @@ def _inference(cells: _Cells, shares: np.ndarray, families: dict, panel: _Panel,
 
 def _column_norms(x: np.ndarray) -> np.ndarray:
     return np.sqrt(np.einsum("ij,ij->j", x, x))
-
-
-def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b in row pieces small enough (m * k * n <= 2**18) for OpenBLAS to run each on one thread.
-
-    Its threads gain little at these sizes and stall for whole scheduler slices when other
-    processes hold the cores (measured: 1 ms split against 60 ms in one call on a busy machine).
-    """
-    rows = max(1, (1 << 18) // max(a.shape[1] * b.shape[1], 1))
-    if rows >= a.shape[0]:
-        return a @ b
-    return np.vstack([a[lo:lo + rows] @ b for lo in range(0, a.shape[0], rows)])
 
 
 def _draw_map(cells: _Cells, panel: _Panel) -> np.ndarray:
@@ -438,54 +443,6 @@ def _block_draws(panel: _Panel, cells: _Cells, draw_map: np.ndarray, n_boot: int
         out[lo:lo + len(v)] = _matmul(sums, draw_map)
     return out
 
-
-def multiplier_bootstrap(inf: np.ndarray, n_boot: int, seed: int = DEFAULT_SEED) -> np.ndarray:
-    """B x k draws of mean_i(v_i psi_ik), Rademacher v_i per unit (R BMisc), for any IF matrix."""
-    n = inf.shape[0]
-    rng = np.random.default_rng(seed)
-    step = _chunk(n_boot, n)
-    return np.vstack([_matmul(_rademacher(rng, min(step, n_boot - lo), n), inf) / n
-                      for lo in range(0, n_boot, step)])
-
-
-def _rademacher(rng: np.random.Generator, rows: int, n: int) -> np.ndarray:
-    """rows x n signs from the raw bit stream (one 64-bit word per 64 units), so chunking keeps draws."""
-    words = (n + 63) // 64
-    raw = rng.bit_generator.random_raw(rows * words).astype("<u8").view(np.uint8).reshape(rows, words * 8)
-    return np.take(SIGNS, raw, axis=0).reshape(rows, words * 64)[:, :n]
-
-
-def _chunk(n_boot: int, width: int) -> int:
-    return max(1, min(n_boot, 2_000_000 // max(width, 1)))
-
-
-def _iqr_se(b: np.ndarray) -> np.ndarray:
-    """R mboot's bootstrap SE, (q75 - q25) / (z75 - z25) with type-1 quantiles; NaN if degenerate."""
-    ok = np.all(np.isfinite(b), axis=0) & (b.shape[0] * (b ** 2).sum(axis=0) > SE_FLOOR)
-    q75, q25 = _type1_quantiles(b[:, ok], [0.75, 0.25])
-    sigma = np.full(b.shape[1], np.nan)
-    sigma[ok] = (q75 - q25) / (special.ndtri(0.75) - special.ndtri(0.25))
-    return np.where(sigma > 0, sigma, np.nan)
-
-
-def _sup_t(b: np.ndarray, sigma: np.ndarray, confidence: float, overall_first: bool) -> float:
-    """The uniform critical value: a quantile of max |t| over the family's terms, at least normal."""
-    terms = np.isfinite(sigma)
-    if overall_first:
-        terms[0] = False  # an aggregation's overall parameter is not one of the family's terms
-    if not terms.any():
-        return np.nan
-    sup = np.max(np.abs(b[:, terms] / sigma[terms]), axis=1)
-    return max(float(_type1_quantiles(sup, [confidence])[0]), special.ndtri(0.5 + confidence / 2))
-
-
-def _type1_quantiles(x: np.ndarray, qs: list[float]) -> np.ndarray:
-    """Quantiles along the first axis as R's type 1 (numpy's "inverted_cdf"), by one partition."""
-    idx = np.clip(np.ceil(len(x) * np.asarray(qs) - 1).astype(int), 0, len(x) - 1)
-    return np.partition(x, np.unique(idx), axis=0)[idx]
-
-
-# ----------------------------------------------------------------------------- frames and records
 
 def _intervals(att, se, boot_se, crit, z) -> dict[str, np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -572,11 +529,15 @@ AGGREGATION_TEXT = {
 }
 
 
-def _method(control: str, aggregation: str, n_boot: int, strata: str | None) -> str:
+def _method(control: str, aggregation: str, n_boot: int, strata: str | None, covariates=None) -> str:
     who = "never-treated units" if control == "never_treated" else "never-treated and not-yet-treated units"
     boot = (f"; uniform bands from a multiplier bootstrap ({n_boot} draws, Rademacher weights by unit, "
             "sup-t critical value, IQR-based bootstrap standard errors)") if n_boot else ""
     design, contrast = "without covariates", f"cohort g's mean outcome change minus that of {who}"
+    if covariates:
+        design, contrast = f"with covariates ({', '.join(covariates)})", (
+            f"cohort g's mean outcome change minus its prediction from a regression of {who}' changes on the "
+            "covariates in the base period (R did's outcome regression, est_method='reg')")
     if strata is not None:
         design, contrast = f"compared within {strata}", (
             f"the mean over strata of {strata}, weighted by cohort g's units in each, of cohort g's mean outcome "
