@@ -1,4 +1,5 @@
-"""Callaway-Sant'Anna with covariates (outcome regression) against R did 2.5.0, csdid and a planted panel."""
+"""Callaway-Sant'Anna with covariates (outcome regression, IPW, doubly robust) against R did 2.5.0, csdid
+and a planted panel."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def test_group_time_effects_equal_r_did_with_xformla_lpop_on_mpdta(mpdta, refere
     # R: att_gt(yname="lemp", tname="year", idname="countyreal", gname="first.treat", xformla=~lpop,
     #           est_method="reg", control_group="nevertreated", bstrap=FALSE), did 2.5.0
     ref = pd.read_csv(reference_data / "ref_attgt_R.csv").query("scenario == 'mpdta_nev_reg_cov'")
-    ours = analysis.fit("staggered_did", mpdta, **MPDTA, covariates=["lpop"], n_boot=0)
+    ours = analysis.fit("staggered_did", mpdta, **MPDTA, covariates=["lpop"], estimator="reg", n_boot=0)
     both = ours.group_time.merge(ref, left_on=["group", "time"], right_on=["group", "t"], suffixes=("", "_r"))
     assert len(both) == len(ref) == 12
     np.testing.assert_allclose(both["att"], both["att_r"], rtol=0, atol=1e-6)
@@ -28,10 +29,12 @@ def test_group_time_effects_equal_r_did_with_xformla_lpop_on_mpdta(mpdta, refere
     assert "with covariates (lpop)" in ours.method and ours.spec["covariates"] == ["lpop"]
 
 
+@pytest.mark.parametrize("estimator", ["reg", "ipw", "dr"])
 @pytest.mark.parametrize("control", ["never_treated", "not_yet_treated"])
-def test_cells_aggregations_and_pre_test_equal_csdid_reg_with_a_covariate(mpdta, control):
-    ours = analysis.fit("staggered_did", mpdta, **MPDTA, control=control, covariates=["lpop"], n_boot=0)
-    _assert_equal_to_csdid(ours, *_csdid(mpdta, MPDTA, control, xformla="lemp ~ lpop", est_method="reg"))
+def test_cells_aggregations_and_pre_test_equal_csdid_with_a_covariate(mpdta, control, estimator):
+    ours = analysis.fit("staggered_did", mpdta, **MPDTA, control=control, covariates=["lpop"], estimator=estimator,
+                        n_boot=0)
+    _assert_equal_to_csdid(ours, *_csdid(mpdta, MPDTA, control, xformla="lemp ~ lpop", est_method=estimator))
 
 
 def test_a_covariate_driven_trend_is_removed_by_adjusting_for_the_covariate():
@@ -49,9 +52,11 @@ def test_a_covariate_driven_trend_is_removed_by_adjusting_for_the_covariate():
                        "first": np.repeat(first, len(years)), "x": np.repeat(x, len(years))})
     spec = dict(outcome="y", unit="unit", time="year", cohort="first", n_boot=0)
     naive = analysis.fit("staggered_did", df, **spec).main
-    adjusted = analysis.fit("staggered_did", df, **spec, covariates=["x"]).main
     assert naive.ci_low > 1.3                                     # biased upwards by the x-specific trend
-    assert adjusted.ci_low < 1.0 < adjusted.ci_high and adjusted.estimate == pytest.approx(1.0, abs=0.1)
+    for estimator in ("reg", "ipw", "dr"):
+        adjusted = analysis.fit("staggered_did", df, **spec, covariates=["x"], estimator=estimator).main
+        assert adjusted.ci_low < 1.0 < adjusted.ci_high, estimator
+        assert adjusted.estimate == pytest.approx(1.0, abs=0.1), estimator
 
 
 def test_bootstrap_bands_work_with_covariates(mpdta):
@@ -64,7 +69,9 @@ def test_bootstrap_bands_work_with_covariates(mpdta):
 
 def test_a_constant_or_missing_covariate_is_refused_in_one_line(mpdta):
     with pytest.raises(SpecificationError, match="collinear"):
-        analysis.fit("staggered_did", mpdta.assign(one=1.0), **MPDTA, covariates=["one"], n_boot=0)
+        analysis.fit("staggered_did", mpdta.assign(one=1.0), **MPDTA, covariates=["one"], estimator="reg", n_boot=0)
+    with pytest.raises(SpecificationError, match="estimator='logit' is not known"):
+        analysis.fit("staggered_did", mpdta, **MPDTA, covariates=["lpop"], estimator="logit", n_boot=0)
     broken = mpdta.assign(lpop=mpdta["lpop"].where(mpdta.index != 7))
     with pytest.raises(SpecificationError, match="covariate 'lpop' has a missing"):
         analysis.fit("staggered_did", broken, **MPDTA, covariates=["lpop"], n_boot=0)

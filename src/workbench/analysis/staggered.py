@@ -39,10 +39,12 @@ from workbench.analysis.staggered_bootstrap import (
     DEFAULT_SEED, SE_FLOOR, _chunk, _iqr_se, _rademacher, _sup_t, multiplier_bootstrap,
 )
 from workbench.analysis.staggered_bootstrap import _rowwise_matmul as _matmul
-from workbench.analysis.staggered_covariates import covariate_array, outcome_regression_cells
+from workbench.analysis.staggered_covariates import ESTIMATORS, covariate_array, adjusted_cells
 from workbench.errors import SpecificationError
 
 CONTROLS = ("never_treated", "not_yet_treated")
+ESTIMATOR_TEXT = {"reg": "outcome regression", "ipw": "inverse probability weighting (logistic propensity score)",
+                  "dr": "a doubly robust combination of outcome regression and inverse probability weighting"}
 AGGREGATIONS = ("simple", "dynamic", "group", "calendar")
 KEY_COLUMN = {"simple": None, "dynamic": "event_time", "group": "group", "calendar": "time"}
 TERM_PREFIX = {"dynamic": "e", "group": "g", "calendar": "t"}
@@ -114,7 +116,7 @@ def fit_staggered(data: pd.DataFrame, *, outcome: str, unit: str, time: str, coh
                   control: str = "never_treated", aggregation: str = "simple", n_boot: int = 999,
                   seed: int = DEFAULT_SEED, weights: str | None = None, strata: str | None = None,
                   confidence: float = 0.95, treatment: str | None = None,
-                  covariates: list[str] | None = None) -> StaggeredResult:
+                  covariates: list[str] | None = None, estimator: str = "dr") -> StaggeredResult:
     """Callaway-Sant'Anna ATT(g,t) and its aggregations from a balanced long panel.
 
     `cohort` is the first treated period of each unit (0 if never treated); `control` is
@@ -122,13 +124,16 @@ def fit_staggered(data: pd.DataFrame, *, outcome: str, unit: str, time: str, coh
     "group" or "calendar"); `n_boot` multiplier-bootstrap draws (0 to skip) seeded by `seed`;
     `strata` names a column constant within unit (e.g. a region) to compare units only within it.
     `treatment` (instead of `cohort`): a 0/1 column that stays on once started; one that switches off is refused.
-    `covariates`: columns adjusted for by outcome regression (R did's est_method="reg", `staggered_covariates`).
+    `covariates`: columns adjusted for (in the base period) by `estimator`: "dr" (doubly robust, R did's
+    default), "ipw" or "reg" (outcome regression); see `staggered_covariates`. Without covariates all three agree.
     """
     _check_options(control, aggregation, n_boot, confidence)
     frame, column = resolve_cohort(data, unit=unit, time=time, cohort=cohort, treatment=treatment,
                                    design="staggered_did")
     panel = _prepare(frame, outcome, unit, time, column, weights, control, strata)
-    cells = (_covariate_cells(frame, unit, time, list(covariates), panel, control) if covariates else
+    if estimator not in ESTIMATORS:
+        raise SpecificationError(f"estimator='{estimator}' is not known; use one of {', '.join(ESTIMATORS)}")
+    cells = (_covariate_cells(frame, unit, time, list(covariates), panel, control, estimator) if covariates else
              group_time_effects(panel.Y, panel.cohort, panel.w, panel.periods, panel.cohorts, control,
                                 panel.stratum, strata or "stratum"))
     families, shares = _aggregate_all(cells, panel)
@@ -139,10 +144,12 @@ def fit_staggered(data: pd.DataFrame, *, outcome: str, unit: str, time: str, coh
     estimates = tuple(Estimate(*row) for row in aggs[aggregation][ESTIMATE_COLUMNS].itertuples(index=False))
     spec = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort, "treatment": treatment,
             "control": control, "aggregation": aggregation, "n_boot": int(n_boot), "seed": seed,
-            "weights": weights, "strata": strata, "covariates": list(covariates or []), "base_period": "varying",
+            "weights": weights, "strata": strata, "covariates": list(covariates or []),
+            "estimator": estimator if covariates else None, "base_period": "varying",
             "anticipation": 0}
     diagnostics = _diagnostics(cells, panel, control, inference["group_time"])
-    return StaggeredResult("staggered_did", _method(control, aggregation, n_boot, strata, covariates), estimates, spec,
+    return StaggeredResult("staggered_did", _method(control, aggregation, n_boot, strata, covariates, estimator),
+                           estimates, spec,
                            _sample(panel), diagnostics, _event_study_frame(aggs["dynamic"]), confidence,
                            gt, aggs)
 
@@ -187,11 +194,11 @@ def group_time_effects(Y: np.ndarray, cohort: np.ndarray, w: np.ndarray, periods
                   (treated * size).sum(axis=0), (comparison * size).sum(axis=0))
 
 
-def _covariate_cells(frame, unit, time, covariates, panel, control) -> _Cells:
-    """The cells by outcome regression on `covariates` (no block structure: coef and centre are None)."""
+def _covariate_cells(frame, unit, time, covariates, panel, control, estimator) -> _Cells:
+    """The cells adjusted for `covariates` (no block structure: coef and centre are None)."""
     x = covariate_array(frame, unit, time, covariates, panel.units, panel.periods)
-    g, t, b, tj, bj, att, inf, n1, n0 = outcome_regression_cells(panel.Y, x, panel.cohort, panel.w, panel.periods,
-                                                                   panel.cohorts, control, panel.stratum)
+    g, t, b, tj, bj, att, inf, n1, n0 = adjusted_cells(panel.Y, x, panel.cohort, panel.w, panel.periods,
+                                                                   panel.cohorts, control, panel.stratum, estimator)
     return _Cells(g, t, b, tj, bj, att, inf, None, None, None, None, n1, n0)
 
 
@@ -529,15 +536,15 @@ AGGREGATION_TEXT = {
 }
 
 
-def _method(control: str, aggregation: str, n_boot: int, strata: str | None, covariates=None) -> str:
+def _method(control: str, aggregation: str, n_boot: int, strata: str | None, covariates=None, estimator="dr") -> str:
     who = "never-treated units" if control == "never_treated" else "never-treated and not-yet-treated units"
     boot = (f"; uniform bands from a multiplier bootstrap ({n_boot} draws, Rademacher weights by unit, "
             "sup-t critical value, IQR-based bootstrap standard errors)") if n_boot else ""
     design, contrast = "without covariates", f"cohort g's mean outcome change minus that of {who}"
     if covariates:
         design, contrast = f"with covariates ({', '.join(covariates)})", (
-            f"cohort g's mean outcome change minus its prediction from a regression of {who}' changes on the "
-            "covariates in the base period (R did's outcome regression, est_method='reg')")
+            f"cohort g's mean outcome change minus that of {who} adjusted for the covariates in the base period "
+            f"by {ESTIMATOR_TEXT[estimator]} (R did's est_method='{estimator}')")
     if strata is not None:
         design, contrast = f"compared within {strata}", (
             f"the mean over strata of {strata}, weighted by cohort g's units in each, of cohort g's mean outcome "

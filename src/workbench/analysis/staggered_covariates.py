@@ -1,4 +1,4 @@
-"""Callaway-Sant'Anna group-time effects with covariates: the outcome-regression estimator.
+"""Callaway-Sant'Anna group-time effects with covariates: outcome regression, IPW, doubly robust.
 
 For cell (g, t) with base period b, the sample is cohort g (D = 1) and its comparison units (D = 0).
 The change dY = Y_t - Y_b of the comparison units is regressed (weighted least squares) on X: an
@@ -7,10 +7,14 @@ as R `did` does for panel data (its `panel2cs2` keeps the earlier period's covar
 
     ATT(g, t) = mean over D of w dY / mean of w D  -  mean over D of w X'beta / mean of w D,
 
-DRDID's `reg_did_panel`. Its influence function adds the estimation effect of beta (the `lin.ols`
-term), and is scaled by n / n_gt and placed among all n units as R's `compute.att_gt` does, so that
-the aggregations, analytic standard errors and multiplier bootstrap of `staggered` apply unchanged.
-Checked against R `did` 2.5.0 with `xformla = ~lpop` on mpdta (tests/analysis/test_staggered_covariates.py).
+DRDID's `reg_did_panel` ("reg"). "ipw" (`std_ipw_did_panel`) reweights the comparison units by the
+odds of a logistic propensity score fitted on X (scores capped at 1 - 1e-6, comparison units with a
+score of 0.995 or more trimmed, as R DRDID and csdid do); "dr" (`drdid_panel`, R did's default)
+combines both. Each influence function adds the estimation effect of the regression and of the
+propensity score, and is scaled by n / n_gt and placed among all n units as R's `compute.att_gt`
+does, so that the aggregations, analytic standard errors and multiplier bootstrap of `staggered`
+apply unchanged. Checked against R `did` 2.5.0 with `xformla = ~lpop` on mpdta and against csdid
+(tests/analysis/test_staggered_covariates.py).
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ import pandas as pd
 from workbench.analysis import reproducible
 from workbench.errors import SpecificationError
 
-ESTIMATORS = ("reg",)
+ESTIMATORS = ("dr", "ipw", "reg")
+TRIM_LEVEL = 0.995          # comparison units with a propensity score at or above this are left out
+PS_CAP = 1 - 1e-6
 
 
 def covariate_array(data: pd.DataFrame, unit: str, time: str, covariates: list[str], units: pd.Index,
@@ -41,10 +47,10 @@ def covariate_array(data: pd.DataFrame, unit: str, time: str, covariates: list[s
     return np.stack(layers, axis=2)
 
 
-def outcome_regression_cells(Y: np.ndarray, X: np.ndarray, cohort: np.ndarray, w: np.ndarray,
+def adjusted_cells(Y: np.ndarray, X: np.ndarray, cohort: np.ndarray, w: np.ndarray,
                              periods: np.ndarray, cohorts: np.ndarray, control: str,
-                             strata: np.ndarray | None = None):
-    """ATT(g,t) and influence functions (n x cells) by outcome regression on covariates.
+                             strata: np.ndarray | None = None, estimator: str = "reg"):
+    """ATT(g,t) and influence functions (n x cells) by `estimator` ("reg", "ipw" or "dr") on covariates.
 
     Returns (group, time, base period, tj, bj, att, inf, n_treated, n_comparison) arrays, cells
     ordered cohort by cohort and period by period as `staggered.group_time_effects` orders them.
@@ -63,7 +69,8 @@ def outcome_regression_cells(Y: np.ndarray, X: np.ndarray, cohort: np.ndarray, w
         comparison = (cohort == 0) | ((cohort > periods[t]) & ~treated if control == "not_yet_treated" else False)
         sample = treated | comparison
         design = _design(X[sample, b, :], labels[sample], comparison[sample], g, periods[t])
-        att[k], psi = _reg_did(Y[sample, t] - Y[sample, b], design, treated[sample].astype(float), w[sample])
+        att[k], psi = ESTIMATOR[estimator](Y[sample, t] - Y[sample, b], design, treated[sample].astype(float),
+                                           w[sample])
         inf[sample, k] = n / sample.sum() * psi
         n_treated[k], n_comparison[k] = int(treated.sum()), int(comparison.sum())
     return cohorts[gi], periods[tj], periods[bj], tj, bj, att, inf, n_treated, n_comparison
@@ -84,21 +91,87 @@ def _design(x: np.ndarray, labels: np.ndarray, comparison: np.ndarray, g, t) -> 
 
 def _reg_did(dy: np.ndarray, x: np.ndarray, d: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray]:
     """DRDID's reg_did_panel: the outcome-regression ATT and its influence function (one per unit)."""
+    fitted, lin_ols = _comparison_regression(dy, x, d, w)
+    w_treat = w * d
+    eta_treat = np.add.reduce(w_treat * dy) / np.add.reduce(w_treat)
+    eta_cont = np.add.reduce(w_treat * fitted) / np.add.reduce(w_treat)
+    mean_w = np.add.reduce(w_treat) / len(d)
+    m1 = np.add.reduce(w_treat[:, None] * x, axis=0) / len(d)
+    inf_treat = (w_treat * dy - w_treat * eta_treat) / mean_w
+    inf_control = (w_treat * fitted - w_treat * eta_cont + reproducible.matmul(lin_ols, m1)) / mean_w
+    return float(eta_treat - eta_cont), inf_treat - inf_control
+
+
+def _ipw_did(dy: np.ndarray, x: np.ndarray, d: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray]:
+    """DRDID's std_ipw_did_panel: the normalised IPW ATT and its influence function."""
+    ps, keep, lin_ps = _propensity(x, d, w)
+    w_treat = keep * w * d
+    w_cont = keep * w * ps * (1 - d) / (1 - ps)
+    eta_treat = np.add.reduce(w_treat * dy) / np.add.reduce(w_treat)
+    eta_cont = np.add.reduce(w_cont * dy) / np.add.reduce(w_cont)
+    n = len(d)
+    inf_treat = (w_treat * dy - w_treat * eta_treat) / (np.add.reduce(w_treat) / n)
+    m2 = np.add.reduce((w_cont * (dy - eta_cont))[:, None] * x, axis=0) / n
+    inf_control = (w_cont * dy - w_cont * eta_cont + reproducible.matmul(lin_ps, m2)) / (np.add.reduce(w_cont) / n)
+    return float(eta_treat - eta_cont), inf_treat - inf_control
+
+
+def _dr_did(dy: np.ndarray, x: np.ndarray, d: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray]:
+    """DRDID's drdid_panel: the doubly robust ATT (outcome regression and IPW) and its influence function."""
+    mm = reproducible.matmul
+    ps, keep, lin_ps = _propensity(x, d, w)
+    fitted, lin_ols = _comparison_regression(dy, x, d, w)
+    w_treat = keep * w * d
+    w_cont = keep * w * ps * (1 - d) / (1 - ps)
+    resid = dy - fitted
+    eta_treat = np.add.reduce(w_treat * resid) / np.add.reduce(w_treat)
+    eta_cont = np.add.reduce(w_cont * resid) / np.add.reduce(w_cont)
+    n = len(d)
+    m1 = np.add.reduce(w_treat[:, None] * x, axis=0) / n
+    inf_treat = (w_treat * resid - w_treat * eta_treat - mm(lin_ols, m1)) / (np.add.reduce(w_treat) / n)
+    m2 = np.add.reduce((w_cont * (resid - eta_cont))[:, None] * x, axis=0) / n
+    m3 = np.add.reduce(w_cont[:, None] * x, axis=0) / n
+    inf_control = ((w_cont * resid - w_cont * eta_cont + mm(lin_ps, m2) - mm(lin_ols, m3))
+                   / (np.add.reduce(w_cont) / n))
+    return float(eta_treat - eta_cont), inf_treat - inf_control
+
+
+def _comparison_regression(dy, x, d, w) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted least squares of dy on x among the comparison units: fitted values, and its
+    asymptotic linear representation (one row per unit)."""
     mm = reproducible.matmul
     ols_w = w * (1.0 - d)
     xtwx = mm(x.T * ols_w, x)
     if not reproducible.cholesky(xtwx)[1].all():
         raise SpecificationError("the covariates are collinear (or constant) among the comparison units of a "
                                  "group-time cell; drop one of them")
-    beta = reproducible.spd_solve(xtwx, mm(x.T * ols_w, dy))
-    fitted = mm(x, beta)
-    w_treat = w * d
-    eta_treat = np.add.reduce(w_treat * dy) / np.add.reduce(w_treat)
-    eta_cont = np.add.reduce(w_treat * fitted) / np.add.reduce(w_treat)
-    mean_w = np.add.reduce(w_treat) / len(d)
-    inf_treat = (w_treat * dy - w_treat * eta_treat) / mean_w
-    bread = reproducible.spd_inverse(xtwx / len(d))
-    lin_ols = mm((ols_w * (dy - fitted))[:, None] * x, bread)
-    m1 = np.add.reduce(w_treat[:, None] * x, axis=0) / len(d)
-    inf_control = (w_treat * fitted - w_treat * eta_cont + mm(lin_ols, m1)) / mean_w
-    return float(eta_treat - eta_cont), inf_treat - inf_control
+    fitted = mm(x, reproducible.spd_solve(xtwx, mm(x.T * ols_w, dy)))
+    return fitted, mm((ols_w * (dy - fitted))[:, None] * x, reproducible.spd_inverse(xtwx / len(d)))
+
+
+def _propensity(x: np.ndarray, d: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Logistic propensity score of d on x (weighted maximum likelihood by Newton's method): the capped
+    scores, which units are kept (comparison units under TRIM_LEVEL) and the score's asymptotic
+    linear representation (one row per unit), with the information at the capped scores as R DRDID."""
+    mm = reproducible.matmul
+    gamma = np.zeros(x.shape[1])
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-mm(x, gamma)))
+        information = mm(x.T * (w * p * (1 - p)), x)
+        if not reproducible.cholesky(information)[1].all():
+            raise SpecificationError("the propensity score cannot be fitted in a group-time cell: the covariates are "
+                                     "collinear or separate the cohort from its comparison units perfectly")
+        step = reproducible.spd_solve(information, mm(x.T, w * (d - p)))
+        gamma = gamma + step
+        if np.max(np.abs(step)) < 1e-12 * max(1.0, float(np.max(np.abs(gamma)))):
+            break
+    else:
+        raise SpecificationError("the propensity score did not converge in a group-time cell (the covariates may "
+                                 "separate the cohort from its comparison units); use estimator='reg'")
+    ps = np.minimum(1.0 / (1.0 + np.exp(-mm(x, gamma))), PS_CAP)
+    keep = np.where(d == 1, ps < 1.01, ps < TRIM_LEVEL).astype(float)
+    hessian = reproducible.spd_inverse(mm(x.T * (w * ps * (1 - ps)), x)) * len(d)
+    return ps, keep, mm((w * (d - ps))[:, None] * x, hessian)
+
+
+ESTIMATOR = {"reg": _reg_did, "ipw": _ipw_did, "dr": _dr_did}
