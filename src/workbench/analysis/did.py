@@ -48,7 +48,8 @@ _INFERENCE_TEXT = {
 
 def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment: str,
             weights: str | None = None, strata: str | None = None, inference: str = "wild_bootstrap",
-            draws: int = 9999, seed: int = 20100324, checks: bool = True, confidence: float = 0.95) -> Result:
+            draws: int = 9999, seed: int = 20100324, checks: bool = True, confidence: float = 0.95,
+            covariates: list[str] | None = None) -> Result:
     """Estimate the average effect of `treatment` (0/1) on `outcome` in a long panel.
 
     `inference` picks the headline interval and p-value ("wild_bootstrap", "cluster" or
@@ -56,6 +57,9 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
     `draws` bootstrap draws and reassignments, seeded by `seed`. With `strata` (a column constant
     within unit, e.g. region) the period effects are estimated within each stratum, so pilot units
     are compared only with comparison units of their own stratum (region-by-period fixed effects).
+    `covariates` (numeric columns, which may vary over time, as pyfixest's formula terms) enter the
+    regression beside the treatment; the wild bootstrap refits them in every draw; randomisation
+    inference is not available with covariates.
 
     With `checks`, a treatment that switches off is refused (the pre-trend check is an event study on
     each unit's first treated period); `checks=False` fits such an on/off indicator, without that
@@ -75,10 +79,15 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
         require_absorbing(data, unit, time, d, treatment, "did's pre-trend check (an event study on the first "
                                                           "treated period)")
     w = None if weights is None else require_numeric(data, weights, "weights")
+    covariates = list(covariates or [])
+    if covariates and inference == "randomisation":
+        raise SpecificationError("randomisation inference is not available with covariates; "
+                                 "use inference='wild_bootstrap'")
+    z = [require_numeric(data, c, "covariate") for c in covariates]
 
     ever = pd.Series(d, index=data.index).groupby(data[unit]).transform("max").to_numpy(bool)
     units, periods = pd.Categorical(data[unit]), period_effects(data, unit, time, strata, ever)
-    fit = fit_within(y, d[:, None].astype(float), units, periods, w)
+    fit = fit_within(y, np.column_stack([d.astype(float), *z]), units, periods, w)
     beta, se = float(fit.coef[0]), float(fit.std_errors[0])
     t_crit = stats.t.ppf(0.5 + confidence / 2, fit.df)
     cluster = Estimate("treated", beta, se, beta - t_crit * se, beta + t_crit * se,
@@ -104,15 +113,18 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
         "wild_bootstrap_draws": boot.draws if boot else 0,
         "randomisation_p_value": ri.p_value if ri else math.nan,
         "randomisation_draws": ri.draws if ri else 0,
-        **(_pre_trend_test(data, outcome, unit, time, d, weights, strata) if checks else {}),
+        **(_pre_trend_test(data, outcome, unit, time, d, weights, strata, covariates) if checks else {}),
         **_staggered_timing(data, outcome, unit, time, treatment, d, weights, strata),
     }
     used = {"cluster": None, "wild_bootstrap": boot, "randomisation": ri}[inference]
     design = _METHOD if strata is None else _METHOD.replace("period fixed effects", f"period fixed effects within {strata}")
+    if covariates:
+        design = design.replace("least squares); ", f"least squares) with covariates {', '.join(covariates)}; ")
     method = design + _INFERENCE_TEXT[inference].format(
         draws=used.draws if used else 0, exact=", all enumerated" if used and used.enumerated else "")
     spec = {"outcome": outcome, "unit": unit, "time": time, "treatment": treatment, "weights": weights,
-            "strata": strata, "inference": inference, "draws": draws, "seed": seed, "checks": checks}
+            "strata": strata, "inference": inference, "draws": draws, "seed": seed, "checks": checks,
+            "covariates": covariates}
     return Result("did", method, (headline,), spec, sample, diagnostics, plot, confidence)
 
 
@@ -126,17 +138,18 @@ def _robust_inference(data, fit, d, w, unit, time, strata, inference, checks, dr
     boot = (wild_cluster_bootstrap(fit, draws=draws, confidence=confidence, seed=seed)
             if checks or inference == "wild_bootstrap" else None)
     strata_codes = data[strata].to_numpy()[::n_times] if strata is not None and balanced else None
+    one_regressor = fit.x.shape[1] == 1                   # no covariates: reassigning paths is a row permutation
     ri = (randomisation_test(fit, d, n_times, draws=draws, seed=seed, strata=strata_codes)
-          if (checks or inference == "randomisation") and balanced and w is None else None)
+          if (checks or inference == "randomisation") and balanced and w is None and one_regressor else None)
     return boot, ri
 
 
 def _pre_trend_test(data: pd.DataFrame, outcome: str, unit: str, time: str, d: np.ndarray,
-                    weights: str | None, strata: str | None) -> dict:
+                    weights: str | None, strata: str | None, covariates: list[str]) -> dict:
     """The event study's joint test that the leads are zero (the treatment stays on once started)."""
     first = data[time].where(pd.Series(d, index=data.index)).groupby(data[unit]).transform("min")
     study = fit_event_study(data.assign(_cohort=first.fillna(0)), outcome=outcome, unit=unit, time=time,
-                            cohort="_cohort", weights=weights, strata=strata)
+                            cohort="_cohort", weights=weights, strata=strata, covariates=covariates)
     return {k: study.diagnostics[k] for k in ("pre_trend_statistic", "pre_trend_df", "pre_trend_p_value",
                                                 "pre_trend_test")}
 

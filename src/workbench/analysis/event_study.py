@@ -39,7 +39,8 @@ METHOD = ("Event study: two-way fixed effects with one indicator per period rela
 def fit_event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str | None = None,
                     window: tuple[int, int] | None = None, weights: str | None = None,
                     strata: str | None = None, draws: int = 999, seed: int = 20100324,
-                    confidence: float = 0.95, treatment: str | None = None) -> Result:
+                    confidence: float = 0.95, treatment: str | None = None,
+                    covariates: list[str] | None = None) -> Result:
     """Effects by period relative to each unit's first treated period (`cohort`; 0 if never treated).
 
     Instead of `cohort`, `treatment` may name a 0/1 column that stays on once started (the cohort is
@@ -49,6 +50,8 @@ def fit_event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, c
     by default every relative period gets its own coefficient. `strata` (constant within unit, e.g.
     region) estimates the period effects within each stratum (region-by-period fixed effects).
     The joint pre-trend test uses `draws` wild cluster bootstrap draws seeded by `seed`.
+    `covariates` (numeric columns, may vary over time) enter beside the event-time indicators and
+    are refitted in every bootstrap draw of the pre-trend test.
     """
     given = cohort
     data, cohort = resolve_cohort(data, unit=unit, time=time, cohort=cohort, treatment=treatment,
@@ -70,15 +73,18 @@ def fit_event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, c
     if -1 not in set(relative[treated_unit].astype(int)):
         raise SpecificationError("no treated unit is observed in the period before its start (relative period -1), "
                                  "which is the reference; extend the panel back or widen the window")
-    columns = np.column_stack([(relative == k).astype(float) for k in event_times])
+    covariates = list(covariates or [])
+    z = [require_numeric(data, c, "covariate") for c in covariates]
+    columns = np.column_stack([(relative == k).astype(float) for k in event_times] + z)
     fit = fit_within(y, columns, pd.Categorical(data[unit]), period_effects(data, unit, time, strata, treated_unit), w)
+    extra = np.zeros(len(covariates), dtype=bool)            # covariates: never tested, never averaged
 
     se = fit.std_errors
     t_crit = stats.t.ppf(0.5 + confidence / 2, fit.df)
     coefs = [_estimate(f"e={k}", fit.coef[j], se[j], t_crit, fit.df) for j, k in enumerate(event_times)]
     post = np.array([k >= 0 for k in event_times])
-    average = _combination(fit, post / post.sum(), "post_average", t_crit)
-    pre = np.array([k <= -2 for k in event_times])
+    average = _combination(fit, np.r_[post / post.sum(), extra], "post_average", t_crit)
+    pre = np.r_[np.array([k <= -2 for k in event_times]), extra]
     unit_first = pd.Series(first, index=data[unit].to_numpy()).groupby(level=0).first()
     if is_balanced(data, unit, time) and w is None and pre.any():
         wald = _bootstrap_joint_test(data, y, columns, pre, unit, strata, fit, draws, seed)
@@ -109,9 +115,11 @@ def fit_event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, c
         "staggered": len(sample["cohorts"]) > 1,
     }
     spec = {"outcome": outcome, "unit": unit, "time": time, "cohort": given, "treatment": treatment,
-            "window": list(window) if window else None, "weights": weights, "strata": strata,
+            "window": list(window) if window else None, "weights": weights, "strata": strata, "covariates": covariates,
             "draws": draws, "seed": seed}
     method = METHOD if strata is None else METHOD.replace("(reference", f"and period effects within {strata} (reference")
+    if covariates:
+        method = method.replace(" (reference", f", with covariates {', '.join(covariates)} (reference", 1)
     return Result("event_study", method, (average, *coefs), spec, sample, diagnostics, plot, confidence)
 
 

@@ -1,7 +1,8 @@
 """Inference that stays honest with few treated clusters: wild cluster bootstrap and randomisation.
 
-Both work on a one-regressor two-way fixed-effects fit (`twfe.WithinFit` with k = 1), where
-everything reduces to per-cluster sums, so thousands of draws cost one matrix product.
+Both work on a two-way fixed-effects fit (`twfe.WithinFit`) of one regressor (the bootstrap also
+with covariates after it), where everything reduces to per-cluster sums, so thousands of draws cost
+one matrix product.
 
 Wild cluster bootstrap (WCR, Cameron, Gelbach and Miller 2008; MacKinnon and Webb 2017): residuals
 restricted by the null hypothesis b = b0, multiplied by one weight per cluster (Rademacher, or Webb's
@@ -76,7 +77,10 @@ def cluster_weights(n_clusters: int, draws: int, kind: str, seed: int) -> tuple[
 
 def wild_cluster_bootstrap(fit: WithinFit, *, draws: int = 9999, weights: str = "rademacher",
                            confidence: float = 0.95, seed: int = 20100324) -> BootstrapTest:
-    """WCR bootstrap p-value for b = 0 and the test-inversion interval, for a one-regressor fit.
+    """WCR bootstrap p-value for b = 0 and the test-inversion interval, for the fit's first regressor.
+
+    Further regressors of the fit are covariates: partialled out (Frisch-Waugh-Lovell), and their
+    refit in each draw carried by one more low-rank spill term, as the period effects' is.
 
     Each bootstrap sample is y* = (fit under b = b0) + v[g] u_r, refitted with the unit and period
     effects. The period effects are not nested in the clusters, so the refit moves residuals across
@@ -88,12 +92,23 @@ def wild_cluster_bootstrap(fit: WithinFit, *, draws: int = 9999, weights: str = 
     w = fit.weights
     root = np.sqrt(w)
     x, y, g = fit.x[:, 0] / root, fit.y / root, fit.cluster          # residualised, unscaled
+    z, zwz = fit.x[:, 1:] / root[:, None], None                       # covariates, if any
+    if z.shape[1]:                                                    # Frisch-Waugh-Lovell: partial them out
+        zwz = reproducible.gram(z * root[:, None])
+        x = x - reproducible.matmul(z, reproducible.spd_solve(zwz, reproducible.matmul(z.T, w * x)))
+        y = y - reproducible.matmul(z, reproducible.spd_solve(zwz, reproducible.matmul(z.T, w * y)))
     live = _informative_clusters(fit)
     x, y = np.where(live[g], x, 0.0), np.where(live[g], y, 0.0)      # exact zeros where structurally zero
     xx = float(np.add.reduce(w * x * x))
     q = np.bincount(g, weights=w * x * x, minlength=fit.n_clusters)    # sum w x^2 per cluster
     sy = np.bincount(g, weights=w * x * y, minlength=fit.n_clusters)   # sum w x y per cluster
     (ly, ry), (lx, rx) = _period_spill(fit, x, y), _period_spill(fit, x, x)
+    if zwz is not None:              # refitting the covariates spills too: C = A (Z'WZ)^-1 B', rank k_z
+        a = _per_cluster(g, (w * x)[:, None] * z, fit.n_clusters)
+        by = reproducible.spd_solve(zwz, _per_cluster(g, (w * y)[:, None] * z, fit.n_clusters).T)
+        bx = reproducible.spd_solve(zwz, a.T)
+        ly, ry = np.hstack([ly, a]), np.vstack([ry, by])
+        lx, rx = np.hstack([lx, a]), np.vstack([rx, bx])
     v, enumerated = cluster_weights(fit.n_clusters, draws, weights, seed)
     identity = reproduces_sample(v, live)
     beta = float(fit.coef[0])
@@ -148,6 +163,11 @@ def reproduces_sample(v: np.ndarray, live: np.ndarray | None = None) -> np.ndarr
     if used.shape[1] == 0:
         return np.ones(len(v), dtype=bool)
     return (np.abs(used[:, :1]) == 1.0).ravel() & np.all(used == used[:, :1], axis=1)
+
+
+def _per_cluster(g: np.ndarray, values: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Column sums of `values` (rows x k) within each cluster: clusters x k."""
+    return np.column_stack([np.bincount(g, weights=values[:, j], minlength=n_clusters) for j in range(values.shape[1])])
 
 
 def _times_spill(v: np.ndarray, low: np.ndarray, right: np.ndarray) -> np.ndarray:
