@@ -27,8 +27,8 @@ from workbench.analysis.bacon import bacon
 from workbench.analysis.event_study import fit_event_study
 from workbench.analysis.inference import randomisation_test, wild_cluster_bootstrap
 from workbench.analysis.panel_checks import (
-    check_did_design, is_balanced, period_effects, plain, require_absorbing, require_binary, require_columns,
-    require_numeric, require_unique_unit_time,
+    check_did_design, cluster_groups, cluster_text, is_balanced, period_effects, plain, require_absorbing,
+    require_binary, require_columns, require_numeric, require_unique_unit_time,
 )
 from workbench.analysis.registry import register
 from workbench.analysis.results import Estimate, Result
@@ -49,7 +49,7 @@ _INFERENCE_TEXT = {
 def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment: str,
             weights: str | None = None, strata: str | None = None, inference: str = "wild_bootstrap",
             draws: int = 9999, seed: int = 20100324, checks: bool = True, confidence: float = 0.95,
-            covariates: list[str] | None = None) -> Result:
+            covariates: list[str] | None = None, cluster: str | None = None) -> Result:
     """Estimate the average effect of `treatment` (0/1) on `outcome` in a long panel.
 
     `inference` picks the headline interval and p-value ("wild_bootstrap", "cluster" or
@@ -59,7 +59,8 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
     are compared only with comparison units of their own stratum (region-by-period fixed effects).
     `covariates` (numeric columns, which may vary over time, as pyfixest's formula terms) enter the
     regression beside the treatment; the wild bootstrap refits them in every draw; randomisation
-    inference is not available with covariates.
+    inference is not available with covariates. `cluster` names a column that nests the units (e.g.
+    region) to cluster the errors, the bootstrap weights and the randomisation statistic by.
 
     With `checks`, a treatment that switches off is refused (the pre-trend check is an event study on
     each unit's first treated period); `checks=False` fits such an on/off indicator, without that
@@ -87,44 +88,50 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
 
     ever = pd.Series(d, index=data.index).groupby(data[unit]).transform("max").to_numpy(bool)
     units, periods = pd.Categorical(data[unit]), period_effects(data, unit, time, strata, ever)
-    fit = fit_within(y, np.column_stack([d.astype(float), *z]), units, periods, w)
+    fit = fit_within(y, np.column_stack([d.astype(float), *z]), units, periods, w,
+                     cluster_groups(data, unit, cluster))
     beta, se = float(fit.coef[0]), float(fit.std_errors[0])
     t_crit = stats.t.ppf(0.5 + confidence / 2, fit.df)
-    cluster = Estimate("treated", beta, se, beta - t_crit * se, beta + t_crit * se,
+    conventional = Estimate("treated", beta, se, beta - t_crit * se, beta + t_crit * se,
                        float(2 * stats.t.sf(abs(beta / se), fit.df)))
     boot, ri = _robust_inference(data, fit, d, w, unit, time, strata, inference, checks, draws, seed, confidence)
     headline = {
-        "cluster": lambda: cluster,
+        "cluster": lambda: conventional,
         "wild_bootstrap": lambda: Estimate("treated", beta, se, boot.ci_low, boot.ci_high, boot.p_value),
-        "randomisation": lambda: Estimate("treated", beta, se, cluster.ci_low, cluster.ci_high, ri.p_value),
+        "randomisation": lambda: Estimate("treated", beta, se, conventional.ci_low, conventional.ci_high, ri.p_value),
     }[inference]()
 
     first_post = data.loc[d, time].min()
-    sample = _sample(data, unit, time, ever, first_post, fit.n_clusters)
+    sample = _sample(data, unit, time, ever, first_post, fit.n_units)
     plot = group_means(data, outcome, unit, time, ever, first_post, strata)
     diagnostics = {
         "comparison_group": True,
         "pre_period_trend_gap": pre_trend_gap(plot, first_post),
         "n_pre_periods": int((plot["period"] < first_post).sum()),
-        "cluster_p_value": cluster.p_value,
-        "cluster_ci": [cluster.ci_low, cluster.ci_high],
+        "cluster_p_value": conventional.p_value,
+        "cluster_ci": [conventional.ci_low, conventional.ci_high],
         "wild_bootstrap_p_value": boot.p_value if boot else math.nan,
         "wild_bootstrap_ci": [boot.ci_low, boot.ci_high] if boot else [math.nan, math.nan],
         "wild_bootstrap_draws": boot.draws if boot else 0,
         "randomisation_p_value": ri.p_value if ri else math.nan,
         "randomisation_draws": ri.draws if ri else 0,
-        **(_pre_trend_test(data, outcome, unit, time, d, weights, strata, covariates) if checks else {}),
+        **(_pre_trend_test(data, outcome, unit, time, d, weights, strata, covariates, cluster) if checks else {}),
         **_staggered_timing(data, outcome, unit, time, treatment, d, weights, strata),
     }
     used = {"cluster": None, "wild_bootstrap": boot, "randomisation": ri}[inference]
     design = _METHOD if strata is None else _METHOD.replace("period fixed effects", f"period fixed effects within {strata}")
     if covariates:
         design = design.replace("least squares); ", f"least squares) with covariates {', '.join(covariates)}; ")
-    method = design + _INFERENCE_TEXT[inference].format(
+    inference_text = _INFERENCE_TEXT[inference]
+    if cluster:
+        inference_text = inference_text.replace("clustered by unit", cluster_text(cluster, fit.n_clusters))
+        inference_text = inference_text.replace("CR1 t statistic",
+                                                f"CR1 t statistic {cluster_text(cluster, fit.n_clusters)}")
+    method = design + inference_text.format(
         draws=used.draws if used else 0, exact=", all enumerated" if used and used.enumerated else "")
     spec = {"outcome": outcome, "unit": unit, "time": time, "treatment": treatment, "weights": weights,
             "strata": strata, "inference": inference, "draws": draws, "seed": seed, "checks": checks,
-            "covariates": covariates}
+            "covariates": covariates, "cluster": cluster}
     return Result("did", method, (headline,), spec, sample, diagnostics, plot, confidence)
 
 
@@ -145,11 +152,11 @@ def _robust_inference(data, fit, d, w, unit, time, strata, inference, checks, dr
 
 
 def _pre_trend_test(data: pd.DataFrame, outcome: str, unit: str, time: str, d: np.ndarray,
-                    weights: str | None, strata: str | None, covariates: list[str]) -> dict:
+                    weights: str | None, strata: str | None, covariates: list[str], cluster: str | None) -> dict:
     """The event study's joint test that the leads are zero (the treatment stays on once started)."""
     first = data[time].where(pd.Series(d, index=data.index)).groupby(data[unit]).transform("min")
     study = fit_event_study(data.assign(_cohort=first.fillna(0)), outcome=outcome, unit=unit, time=time,
-                            cohort="_cohort", weights=weights, strata=strata, covariates=covariates)
+                            cohort="_cohort", weights=weights, strata=strata, covariates=covariates, cluster=cluster)
     return {k: study.diagnostics[k] for k in ("pre_trend_statistic", "pre_trend_df", "pre_trend_p_value",
                                                 "pre_trend_test")}
 

@@ -23,7 +23,8 @@ from scipy import stats
 from workbench.analysis import reproducible
 from workbench.analysis.inference import wild_bootstrap_wald
 from workbench.analysis.panel_checks import (
-    is_balanced, period_effects, require_columns, require_numeric, require_unique_unit_time, resolve_cohort,
+    cluster_groups, cluster_text, is_balanced, period_effects, require_columns, require_numeric,
+    require_unique_unit_time, resolve_cohort,
 )
 from workbench.analysis.registry import register
 from workbench.analysis.results import Estimate, Result
@@ -40,7 +41,7 @@ def fit_event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, c
                     window: tuple[int, int] | None = None, weights: str | None = None,
                     strata: str | None = None, draws: int = 999, seed: int = 20100324,
                     confidence: float = 0.95, treatment: str | None = None,
-                    covariates: list[str] | None = None) -> Result:
+                    covariates: list[str] | None = None, cluster: str | None = None) -> Result:
     """Effects by period relative to each unit's first treated period (`cohort`; 0 if never treated).
 
     Instead of `cohort`, `treatment` may name a 0/1 column that stays on once started (the cohort is
@@ -51,7 +52,8 @@ def fit_event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, c
     region) estimates the period effects within each stratum (region-by-period fixed effects).
     The joint pre-trend test uses `draws` wild cluster bootstrap draws seeded by `seed`.
     `covariates` (numeric columns, may vary over time) enter beside the event-time indicators and
-    are refitted in every bootstrap draw of the pre-trend test.
+    are refitted in every bootstrap draw of the pre-trend test. `cluster` names a column that nests
+    the units (e.g. region) to cluster the errors by, instead of by unit.
     """
     given = cohort
     data, cohort = resolve_cohort(data, unit=unit, time=time, cohort=cohort, treatment=treatment,
@@ -76,7 +78,9 @@ def fit_event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, c
     covariates = list(covariates or [])
     z = [require_numeric(data, c, "covariate") for c in covariates]
     columns = np.column_stack([(relative == k).astype(float) for k in event_times] + z)
-    fit = fit_within(y, columns, pd.Categorical(data[unit]), period_effects(data, unit, time, strata, treated_unit), w)
+    clusters = cluster_groups(data, unit, cluster)
+    fit = fit_within(y, columns, pd.Categorical(data[unit]), period_effects(data, unit, time, strata, treated_unit), w,
+                     clusters)
     extra = np.zeros(len(covariates), dtype=bool)            # covariates: never tested, never averaged
 
     se = fit.std_errors
@@ -97,7 +101,7 @@ def fit_event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, c
     plot = plot.sort_values("event_time", ignore_index=True).assign(post=lambda f: f["event_time"] >= 0)
     sample = {
         "n_obs": int(len(data)),
-        "n_units": fit.n_clusters,
+        "n_units": fit.n_units,
         "n_treated_units": int((unit_first > 0).sum()),
         "n_comparison_units": int((unit_first == 0).sum()),
         "first_period": _scalar(data[time].min()),
@@ -116,10 +120,13 @@ def fit_event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, c
     }
     spec = {"outcome": outcome, "unit": unit, "time": time, "cohort": given, "treatment": treatment,
             "window": list(window) if window else None, "weights": weights, "strata": strata, "covariates": covariates,
+            "cluster": cluster,
             "draws": draws, "seed": seed}
     method = METHOD if strata is None else METHOD.replace("(reference", f"and period effects within {strata} (reference")
     if covariates:
         method = method.replace(" (reference", f", with covariates {', '.join(covariates)} (reference", 1)
+    if cluster:
+        method = method.replace("clustered by unit", cluster_text(cluster, fit.n_clusters))
     return Result("event_study", method, (average, *coefs), spec, sample, diagnostics, plot, confidence)
 
 
@@ -152,11 +159,12 @@ def _combination(fit, weights: np.ndarray, term: str, t_crit: float) -> Estimate
 
 def _bootstrap_joint_test(data, y, columns, pre, unit, strata, fit, draws, seed) -> tuple:
     """Wald statistic of the leads with a wild cluster restricted bootstrap p-value (balanced panels)."""
-    n_units, n_periods = fit.n_clusters, len(y) // fit.n_clusters
+    n_units, n_periods = fit.n_units, len(y) // fit.n_units
     stratum = (np.zeros(n_units) if strata is None
                else pd.factorize(data[strata].to_numpy()[::n_periods])[0])
     statistic, p = wild_bootstrap_wald(y.reshape(n_units, n_periods), columns.reshape(n_units, n_periods, -1),
-                                       pre, stratum, small_sample=fit.small_sample, draws=draws, seed=seed)
+                                       pre, stratum, small_sample=fit.small_sample, draws=draws, seed=seed,
+                                       cluster=None if fit.n_clusters == n_units else fit.cluster[::n_periods])
     return statistic, p, [int(pre.sum())], f"Wald statistic, wild cluster restricted bootstrap ({draws} draws)"
 
 

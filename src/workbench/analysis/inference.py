@@ -183,33 +183,33 @@ def _informative_clusters(fit: WithinFit) -> np.ndarray:
 
     A unit alone in its group of period effects (a stratum with one unit) is fitted exactly by its
     own unit and period effects: its residualised data are zero in exact arithmetic (rounding noise
-    in floating point), so its bootstrap weight changes nothing and it is left out of the draws'
-    arithmetic and of the tie rule.
+    in floating point). A cluster made only of such units changes nothing under its bootstrap
+    weight, so it is left out of the draws' arithmetic and of the tie rule.
     """
-    seen = np.unique(np.column_stack([fit.period, fit.cluster]), axis=0)     # (period group, unit) pairs
+    seen = np.unique(np.column_stack([fit.period, fit.unit]), axis=0)        # (period group, unit) pairs
     alone = np.bincount(seen[:, 0], minlength=fit.n_periods)[fit.period] == 1
     return np.bincount(fit.cluster, weights=(~alone).astype(float), minlength=fit.n_clusters) > 0
 
 
 def _period_spill(fit: WithinFit, x: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Factors (L, R) of C = L R, C[g, h] = sum over cluster g of w x times the period effects fitted to
-    u of cluster h alone (L is G x T, R is T x G).
+    u of cluster h alone (L is G x T, R is T x G). Clusters are units, or groups that nest them.
 
     Refitting unit and period effects to a vector that is u on cluster h and 0 elsewhere gives
     period effects gamma_h solving A gamma_h = r_h, with A = sum over units of (diag(w) - w w' / sum w)
-    over the periods each unit is seen and r_h the unit-demeaned weighted u of cluster h. A is
+    over the periods each unit is seen and r_h the unit-demeaned weighted u of the units of cluster h. A is
     singular (a constant within each connected group of periods); any solution gives the same C,
     because x sums to zero within each unit, so the solve leaves those directions out.
     Unit effects drop out because x is already orthogonal to them.
     """
-    G, T = fit.n_clusters, fit.n_periods
-    g, t, w = fit.cluster, fit.period, fit.weights
-    unit_w = np.bincount(g, weights=w, minlength=G)
-    u_mean = np.bincount(g, weights=w * u, minlength=G) / unit_w
+    G, T, U = fit.n_clusters, fit.n_periods, fit.n_units
+    g, t, w, i = fit.cluster, fit.period, fit.weights, fit.unit
+    unit_w = np.bincount(i, weights=w, minlength=U)
+    u_mean = np.bincount(i, weights=w * u, minlength=U) / unit_w
     r = np.zeros((T, G))
-    np.add.at(r, (t, g), w * (u - u_mean[g]))
-    wt = np.zeros((G, T))
-    np.add.at(wt, (g, t), w)
+    np.add.at(r, (t, g), w * (u - u_mean[i]))
+    wt = np.zeros((U, T))
+    np.add.at(wt, (i, t), w)
     a = np.diag(np.add.reduce(wt, axis=0)) - reproducible.matmul((wt / unit_w[:, None]).T, wt)
     a = (a + a.T) / 2
     x_gt = np.zeros((G, T))
@@ -243,7 +243,7 @@ def randomisation_test(fit: WithinFit, treatment: np.ndarray, n_periods: int, *,
     period in a panel balanced in units and periods (the caller checks). With `strata` (one label
     per unit; period effects estimated within strata) paths are reassigned within strata only.
     """
-    n_units = fit.n_clusters
+    n_units = fit.n_units
     d = treatment.reshape(n_units, n_periods).astype(float)
     stratum = np.zeros(n_units, dtype=int) if strata is None else np.unique(strata, return_inverse=True)[1].ravel()
     d_rows = d - d.mean(axis=1, keepdims=True)            # unit-demeaned paths
@@ -263,7 +263,10 @@ def randomisation_test(fit: WithinFit, treatment: np.ndarray, n_periods: int, *,
     s = cross[perms, np.arange(n_units)[None, :]]         # draws x units: <D~ of new path, y~ of unit>
     q = norms[perms]
     beta = np.add.reduce(s, axis=1) / dd
-    scores = s - beta[:, None] * q
+    scores = s - beta[:, None] * q                        # per unit; summed within clusters of units
+    if fit.n_clusters != n_units:
+        member = (fit.cluster[::n_periods][:, None] == np.arange(fit.n_clusters)[None, :]).astype(float)
+        scores = reproducible.matmul(scores, member)
     t = np.abs(beta) / (np.sqrt(fit.small_sample * np.add.reduce(scores ** 2, axis=1)) / dd)
     observed = abs(float(fit.coef[0])) / float(np.sqrt(fit.vcov[0, 0]))
     path = np.unique(d, axis=0, return_inverse=True)[1].ravel()
@@ -310,18 +313,22 @@ def _permutations(paths: np.ndarray, draws: int, rng: np.random.Generator) -> tu
 
 
 def wild_bootstrap_wald(y: np.ndarray, x: np.ndarray, which: np.ndarray, stratum: np.ndarray, *,
-                        small_sample: float, draws: int = 999, seed: int = 20100324) -> tuple[float, float]:
+                        small_sample: float, draws: int = 999, seed: int = 20100324,
+                        cluster: np.ndarray | None = None) -> tuple[float, float]:
     """WCR bootstrap p-value of the joint test that the coefficients `which` are all zero.
 
     For a balanced panel as arrays: `y` (units x periods), `x` (units x periods x k) raw regressors,
     `stratum` (units,) the group within which period effects are estimated (all zeros for plain
     period effects). The model has unit effects and stratum-by-period effects; errors are clustered
-    by unit with CR1 (`small_sample` is its factor). Residuals of the model with the tested
-    coefficients set to zero are multiplied by Rademacher weights per unit; each bootstrap sample's
+    by unit with CR1 (`small_sample` is its factor), or by `cluster` (a code 0..G-1 per unit, groups
+    of units). Residuals of the model with the tested
+    coefficients set to zero are multiplied by Rademacher weights per cluster; each bootstrap sample's
     Wald statistic uses its own CR1 covariance. Returns (observed Wald statistic, p-value), where p
     is the share of draws with a strictly larger statistic, by the tie rule of `exceeding`.
     """
     n_units, n_periods, k = x.shape
+    codes = np.arange(n_units) if cluster is None else np.asarray(cluster)
+    member = None if cluster is None else (codes[:, None] == np.arange(codes.max() + 1)[None, :]).astype(float)
     demean = _demeaner(stratum)
     xt, yt = demean(x, 0, 1), demean(y, 0, 1)
     xf = xt.reshape(-1, k)
@@ -338,7 +345,9 @@ def wild_bootstrap_wald(y: np.ndarray, x: np.ndarray, which: np.ndarray, stratum
         beta = ein("bk,kl->bl", ein("utk,but->bk", xt, y_tilde, optimize=False), bread, optimize=False)
         e = y_tilde - ein("utk,bk->but", xt, beta, optimize=False)
         scores = ein("utk,but->buk", xt, e, optimize=False)
-        meat = ein("buk,bul->bkl", scores, scores, optimize=False)
+        if member is not None:                            # sum the units' scores within their clusters
+            scores = ein("ug,buk->bgk", member, scores, optimize=False)
+        meat = ein("bgk,bgl->bkl", scores, scores, optimize=False)
         v = small_sample * ein("bkl,lm->bkm", ein("ik,bkl->bil", bread, meat, optimize=False), bread,
                                optimize=False)
         v = (v + v.transpose(0, 2, 1)) / 2
@@ -352,8 +361,8 @@ def wild_bootstrap_wald(y: np.ndarray, x: np.ndarray, which: np.ndarray, stratum
     rng = np.random.default_rng(seed)
     exceed = 0
     for start in range(0, draws, 250):
-        v = _rademacher(rng, (min(250, draws - start), n_units))
-        y_star = fitted_r[None] + demean(resid_r[None] * v[:, :, None], 1, 2)
+        v = _rademacher(rng, (min(250, draws - start), codes.max() + 1))
+        y_star = fitted_r[None] + demean(resid_r[None] * v[:, codes][:, :, None], 1, 2)
         exceed += exceeding(wald(y_star), observed, reproduces_sample(v), strict=True)
     return observed, exceed / draws
 

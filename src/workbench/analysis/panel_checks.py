@@ -145,3 +145,27 @@ def plain(value):
     """A number for messages and tables: numpy scalars as Python ones, 2005.0 as 2005."""
     value = value.item() if hasattr(value, "item") else value
     return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def cluster_groups(data: pd.DataFrame, unit: str, cluster: str | None) -> pd.Categorical | None:
+    """The clusters to group errors by (None: by unit); `cluster` must nest the units."""
+    if cluster is None or cluster == unit:
+        return None
+    require_columns(data, cluster=cluster)
+    if data[cluster].isna().any():
+        raise SpecificationError(f"cluster column '{cluster}' has missing values; every unit needs a cluster")
+    varying = data.groupby(unit)[cluster].nunique()
+    if (varying > 1).any():
+        raise SpecificationError(f"cluster column '{cluster}' changes within unit {varying[varying > 1].index[0]}; "
+                                 "clusters must nest the units (e.g. the unit's region)")
+    groups = pd.Categorical(data[cluster].astype(str))
+    if len(groups.categories) < 2:
+        raise SpecificationError(f"cluster column '{cluster}' has a single value; clustered errors need at least 2")
+    return groups
+
+
+def cluster_text(cluster: str, n_clusters: int) -> str:
+    """How the errors are clustered, with the few-cluster caveat in words."""
+    caveat = (f"; with only {n_clusters} clusters conventional clustered errors are unreliable (they over-reject), "
+              "so read the wild cluster bootstrap" if n_clusters < 50 else "")
+    return f"clustered by {cluster} ({n_clusters} clusters{caveat})"

@@ -6,8 +6,9 @@ effects are swept out by alternating projections (exact in one sweep on a balanc
 same coefficients as OLS with dummies, in a fraction of the time and memory. Every product and
 solve goes through `reproducible`, so the fit has the same bits whatever BLAS kernel the machine picks.
 
-Clustered errors use the CR1 convention of Stata's `regress, vce(cluster)` and of statsmodels with
-explicit dummies: V = G/(G-1) (N-1)/(N-K) (X'X)^-1 (sum_g s_g s_g') (X'X)^-1 with K the rank of the
+Clustered errors (by unit, or by groups of units such as regions) use the CR1 convention of Stata's
+`regress, vce(cluster)` and of statsmodels with explicit dummies:
+V = G/(G-1) (N-1)/(N-K) (X'X)^-1 (sum_g s_g s_g') (X'X)^-1 with K the rank of the
 regressors with every unit and period dummy (all of them and the intercept; with period effects nested
 in strata, one fewer per extra stratum), and t (or F) with G-1 denominator degrees of freedom.
 pyfixest gives the same with `ssc(k_adj=True, k_fixef="full", G_adj=True)`.
@@ -36,12 +37,14 @@ class WithinFit:
     x: np.ndarray             # (n, k) residualised regressors, scaled by sqrt(weight)
     y: np.ndarray             # (n,) residualised outcome, scaled by sqrt(weight)
     resid: np.ndarray         # (n,) residuals, scaled by sqrt(weight)
-    cluster: np.ndarray       # (n,) unit code 0..G-1 (units are the clusters)
+    cluster: np.ndarray       # (n,) cluster code 0..G-1 (the units, unless clusters are given)
     period: np.ndarray        # (n,) period code 0..T-1
     weights: np.ndarray       # (n,) observation weights (ones when unweighted)
     n_clusters: int
     n_periods: int
     small_sample: float       # G/(G-1) (N-1)/(N-K)
+    unit: np.ndarray          # (n,) unit code 0..U-1
+    n_units: int
 
     @property
     def std_errors(self) -> np.ndarray:
@@ -89,8 +92,11 @@ def _components(unit: np.ndarray, period: np.ndarray, n_units: int, n_periods: i
 
 
 def fit_within(y: np.ndarray, regressors: np.ndarray, unit: pd.Categorical, period: pd.Categorical,
-               weights: np.ndarray | None = None) -> WithinFit:
-    """Least squares of y on `regressors` (n x k) with unit and period fixed effects."""
+               weights: np.ndarray | None = None, cluster: pd.Categorical | None = None) -> WithinFit:
+    """Least squares of y on `regressors` (n x k) with unit and period fixed effects.
+
+    Errors are clustered by unit, or by `cluster` (groups that nest the units, e.g. regions).
+    """
     unit_codes = np.asarray(unit.codes)
     period_codes = np.asarray(period.codes)
     n_units, n_periods = len(unit.categories), len(period.categories)
@@ -107,10 +113,13 @@ def fit_within(y: np.ndarray, regressors: np.ndarray, unit: pd.Categorical, peri
     resid = yt - reproducible.matmul(xt, coef)
     n, k = len(y), xt.shape[1]
     k_total = k + n_units + n_periods - _components(unit_codes, period_codes, n_units, n_periods)
-    small = n_units / (n_units - 1) * (n - 1) / (n - k_total)
-    scores = np.zeros((n_units, k))
-    np.add.at(scores, unit_codes, xt * resid[:, None])
+    cluster_codes = unit_codes if cluster is None else np.asarray(cluster.codes)
+    n_clusters = n_units if cluster is None else len(cluster.categories)
+    small = n_clusters / (n_clusters - 1) * (n - 1) / (n - k_total)
+    scores = np.zeros((n_clusters, k))
+    np.add.at(scores, cluster_codes, xt * resid[:, None])
     vcov = small * reproducible.matmul(reproducible.matmul(bread, reproducible.gram(scores)), bread)
     vcov = (vcov + vcov.T) / 2
     w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
-    return WithinFit(coef, vcov, xt, yt, resid, unit_codes, period_codes, w, n_units, n_periods, small)
+    return WithinFit(coef, vcov, xt, yt, resid, cluster_codes, period_codes, w, n_clusters, n_periods, small,
+                     unit_codes, n_units)
