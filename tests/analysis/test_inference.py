@@ -22,18 +22,30 @@ def _dummies_model(df: pd.DataFrame, outcome: str = "y"):
     return sm.OLS(df[outcome].to_numpy(), sm.add_constant(X))
 
 
-def _wildboottest_draws(df: pd.DataFrame):
-    """wildboottest's own bootstrap statistics: (|t*| per draw, |t|, weights draws x clusters, its p)."""
+def _wildboottest_draws(df: pd.DataFrame, cluster: str = "unit", covariates: tuple[str, ...] = ()):
+    """wildboottest's own bootstrap statistics: (|t*| per draw, |t|, weights draws x clusters, its p).
+
+    The model has the treatment, unit and year dummies and `covariates`; errors and bootstrap
+    weights are clustered by `cluster`.
+    """
     from wildboottest.wildboottest import WildboottestCL
 
     model = _dummies_model(df)
-    boot = WildboottestCL(X=model.exog, Y=model.endog, cluster=pd.Categorical(df["unit"]).codes,
-                          R=np.eye(model.exog.shape[1])[1], B=9999, seed=1)
+    exog = np.column_stack([model.exog, *[df[c].to_numpy(dtype=float) for c in covariates]])
+    boot = WildboottestCL(X=exog, Y=model.endog, cluster=pd.Categorical(df[cluster]).codes,
+                          R=np.eye(exog.shape[1])[1], B=9999, seed=1)
     boot.get_scores(bootstrap_type="11", impose_null=True)
     boot.get_weights(weights_type="rademacher")
     for step in (boot.get_numer, boot.get_denom, boot.get_tboot, boot.get_vcov, boot.get_tstat, boot.get_pvalue):
         step()
     return np.abs(np.ravel(boot.t_boot)), abs(float(np.ravel(boot.t_stat)[0])), np.asarray(boot.v).T, boot.pvalue
+
+
+def peers_rule_p_value(df: pd.DataFrame, cluster: str = "unit", covariates: tuple[str, ...] = ()) -> float:
+    """wildboottest's draws counted by the peers' rule, the identity and sign-flipped draws never counted."""
+    t_star, t_obs, v, _ = _wildboottest_draws(df, cluster, covariates)
+    identity = np.all(v == v[:, :1], axis=1)
+    return float(np.sum(t_star[~identity] > t_obs) / len(v))
 
 
 @pytest.mark.parametrize("effect, seed", [(0.0, 4), (0.8, 7), (1.5, 9), (1.0, 3)])
