@@ -3,15 +3,15 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-JOBS   ?= 2
+JOBS   ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 
 .PHONY: demo test lab setup evidence build validate bench lock clean
 
-## demo: set up (if needed), rebuild the synthetic demo evidence, build every brief; print the index path
+## demo: set up (if needed), rebuild the synthetic demo evidence, build every brief; print the index path and the time taken
 demo: $(STAMP)
-	$(BIN)/workbench demo-data
-	$(BIN)/workbench validate
-	$(BIN)/workbench build --jobs $(JOBS)
+	@start=$$(date +%s); \
+	$(BIN)/workbench demo-data && $(BIN)/workbench validate && $(BIN)/workbench build --jobs $(JOBS); \
+	code=$$?; echo "make demo: finished in $$(( $$(date +%s) - start )) s (exit code $$code)"; exit $$code
 
 ## test: set up (if needed), then the whole test suite: unit, notebooks (nbval), executed templates
 test: $(STAMP)
@@ -52,4 +52,4 @@ lock:
 	mv requirements/lock.new requirements/lock.txt && rm -rf .lock-venv
 
 clean:
-	rm -rf reports/briefs reports/notebooks reports/failed reports/index.html reports/manifest.json
+	rm -rf reports/briefs reports/notebooks reports/failed reports/index.html reports/manifest.json reports/.workbench

@@ -33,3 +33,11 @@ class SpecificationError(WorkbenchError):
 
 class ConfigError(WorkbenchError):
     """The batch configuration file is missing or malformed."""
+
+
+class BuildLockedError(WorkbenchError):
+    """Another build holds the lock of the reports folder."""
+
+
+class ExecutorError(WorkbenchError):
+    """An executor or engine is unknown, or a scheduler cannot be reached."""
