@@ -41,6 +41,7 @@ def scratch_config(config: Path, folder: Path) -> Path:
     raw["catalog"] = str((config.parent / raw.get("catalog", "evidence/catalog.yaml")).resolve())
     for job in raw["jobs"]:
         job["template"] = str((config.parent / job["template"]).resolve())
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "workbench.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return path

@@ -152,7 +152,8 @@ class ForkRunner:
 
     def _wait(self, running: dict[int, _Running]) -> list[_Running]:
         """Block briefly; return the children that have finished (or were killed for time)."""
-        readable, _, _ = select.select(list(running), [], [], 0.2)
+        open_fds = [fd for fd, child in running.items() if not child.eof]
+        readable, _, _ = select.select(open_fds, [], [], 0.2) if open_fds else ([], [], time.sleep(0.05))
         for fd in readable:
             chunk = os.read(fd, 1 << 16)
             if chunk:
