@@ -122,3 +122,20 @@ def test_with_wait_it_builds_once_the_lock_is_released(project):
     finally:
         release.join()
     assert set(statuses(project.parent).values()) == {"built"}
+
+
+def test_jobs_of_one_group_are_spread_out_so_they_do_not_wait_for_each_others_shared_fits(root):
+    from workbench.batch.build import interleave
+    from workbench.batch.keys import KeyedJob
+
+    plan = load_plan(root / "workbench.yaml")
+    order = [k.job.id for k in interleave([KeyedJob(j, "", {}, "") for j in plan.jobs])]
+    assert order == [
+        "outcome_brief/total_place/emergency_admissions",
+        "outcome_brief/whole_place_community_budgets/emergency_admissions",
+        "nearest_neighbours_brief/total_place/emergency_admissions",
+        "outcome_brief/total_place/neet_rate",
+        "outcome_brief/whole_place_community_budgets/neet_rate",
+        "outcome_brief/total_place/recorded_crime_rate",
+        "outcome_brief/whole_place_community_budgets/recorded_crime_rate",
+    ]

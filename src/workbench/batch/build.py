@@ -92,8 +92,11 @@ def build(plan: Plan, executor=None, *, force: bool = False, wait: bool = False,
         by_id = {k.job.id: k for k in keyed}
         outcomes: dict[str, dict[str, Any]] = {}
         todo = [k for k in keyed if k.run]
+        if todo and executor is None:
+            from workbench.batch.executors import LocalExecutor
+            executor = LocalExecutor()
         emit({"event": "start", "total": len(keyed), "to_run": len(todo), "skipped": len(keyed) - len(todo),
-              "executor": executor.describe() if executor and todo else None})
+              "executor": executor.describe() if todo else None})
         for k in keyed:
             if not k.run:
                 outcomes[k.job.id] = {"id": k.job.id, "status": "skipped", "seconds": 0.0,
@@ -115,11 +118,8 @@ def build(plan: Plan, executor=None, *, force: bool = False, wait: bool = False,
                   "attempts": outcome.get("attempts", 1), "error": outcome.get("error"), "reason": k.reason})
 
         if todo:
-            if executor is None:
-                from workbench.batch.executors import LocalExecutor
-                executor = LocalExecutor()
             env = {"WORKBENCH_CATALOG": str(plan.catalog), "WORKBENCH_STORE": str(plan.state_dir / "store")}
-            executor.run([k.job.to_dict() for k in todo], str(plan.root), env, finished)
+            executor.run([k.job.to_dict() for k in interleave(todo)], str(plan.root), env, finished)
         state.save()
         write_index_if_changed(plan, state)
         report = BuildReport(plan, tuple(outcomes[k.job.id] for k in keyed), round(time.perf_counter() - started, 2))
@@ -127,6 +127,23 @@ def build(plan: Plan, executor=None, *, force: bool = False, wait: bool = False,
     emit({"event": "finish", "built": len(report.built), "skipped": len(report.skipped),
           "failed": len(report.failed), "seconds": report.seconds})
     return report
+
+
+def interleave(keyed: list[KeyedJob]) -> list[KeyedJob]:
+    """Run order: one job of each group first, where a group is the jobs whose ids differ only in
+    their last part (the briefs of one initiative, say).
+
+    Jobs of one group usually need the same shared results (the fits in the store): started
+    together, one would wait for the fit the other is computing; started apart, each group's
+    first job computes its group's fits while the others compute theirs.
+    """
+    groups: dict[str, list[KeyedJob]] = {}
+    for k in keyed:
+        groups.setdefault(k.job.id.rsplit("/", 1)[0], []).append(k)
+    order = []
+    for rank in range(max((len(g) for g in groups.values()), default=0)):
+        order += [g[rank] for g in groups.values() if rank < len(g)]
+    return order
 
 
 def write_index_if_changed(plan: Plan, state: State) -> Path:
