@@ -60,6 +60,10 @@ def cmd_demo_data(args) -> int:
 
 
 def cmd_build(args) -> int:
+    from workbench.batch.forking import share_cores
+
+    if args.scheduler is None:
+        share_cores(args.jobs)       # before numpy is imported
     from workbench.batch.build import build
     from workbench.batch.executors import executor
     from workbench.batch.plan import load_plan

@@ -99,3 +99,16 @@ def test_a_notebook_that_changes_global_state_leaves_the_next_job_unaffected(tmp
     config = make_project(tmp_path, ISOLATION)
     assert main(["build", "--config", str(config), "--jobs", "1"]) == 0   # one worker: 'check' runs after 'change'
     assert statuses(tmp_path) == {"state/change": "built", "state/check": "built"}
+
+
+def test_each_child_gets_its_share_of_the_cores_for_blas_unless_the_user_chose(monkeypatch):
+    from workbench.batch.forking import BLAS_THREAD_VARIABLES, share_cores
+
+    for name in BLAS_THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    share_cores(2)
+    import os
+
+    assert [os.environ[n] for n in BLAS_THREAD_VARIABLES] == ["4", "4", "3"]
