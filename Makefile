@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-JOBS   ?= 2
+JOBS   ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 # make lab: PORT and LAB_ARGS pass through to JupyterLab, e.g. make lab PORT=8890 LAB_ARGS="--no-browser"
 PORT     ?= 8888
 LAB_ARGS ?=
@@ -14,11 +14,11 @@ KERNEL_SCOPE   ?= --sys-prefix
 
 .PHONY: demo test test-generic-blas lab kernel setup evidence build validate bench lock clean
 
-## demo: set up (if needed), rebuild the synthetic demo evidence, build every brief; print the index path
+## demo: set up (if needed), rebuild the synthetic demo evidence, build every brief; print the index path and the time taken
 demo: $(STAMP)
-	$(BIN)/workbench demo-data
-	$(BIN)/workbench validate
-	$(BIN)/workbench build --jobs $(JOBS)
+	@start=$$(date +%s); \
+	$(BIN)/workbench demo-data && $(BIN)/workbench validate && $(BIN)/workbench build --jobs $(JOBS); \
+	code=$$?; echo "make demo: finished in $$(( $$(date +%s) - start )) s (exit code $$code)"; exit $$code
 
 ## test: set up (if needed), then the whole test suite: unit, notebooks (nbval), executed templates
 test: $(STAMP)
@@ -69,4 +69,4 @@ lock:
 	mv requirements/lock.new requirements/lock.txt && rm -rf .lock-venv
 
 clean:
-	rm -rf reports/briefs reports/notebooks reports/failed reports/index.html reports/manifest.json
+	rm -rf reports/briefs reports/notebooks reports/failed reports/index.html reports/manifest.json reports/.workbench

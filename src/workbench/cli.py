@@ -1,7 +1,8 @@
 """The `workbench` command: thin over the library.
 
 Errors the workbench raises on purpose print as one line on stderr and exit 2 (a traceback only
-with --debug). `build` exits 0 when every brief built and 1 when any failed.
+with --debug). `build` exits 0 when no job failed (built or up to date) and 1 when any failed;
+3 when another build holds the lock (without --wait); 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import os
 import sys
 from pathlib import Path
 
-from workbench.errors import WorkbenchError
+from workbench.errors import BuildLockedError, WorkbenchError
 
-EXIT_OK, EXIT_FAILED_JOBS, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FAILED_JOBS, EXIT_ERROR, EXIT_LOCKED = 0, 1, 2, 3
 
 
 def _catalog(args):
@@ -59,23 +60,35 @@ def cmd_demo_data(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from workbench.batch import LocalExecutor, build, load_plan
+    from workbench.batch.forking import share_cores
+
+    if args.scheduler is None:
+        share_cores(args.jobs)       # before numpy is imported
+    from workbench.batch.build import build
+    from workbench.batch.executors import executor
+    from workbench.batch.plan import load_plan
+    from workbench.batch.progress import reporter
 
     plan = load_plan(args.config).select(args.only)
-    executor = LocalExecutor(workers=args.jobs, execution_timeout=args.timeout)
-    print(f"building {len(plan.jobs)} brief(s) with {executor.workers} worker(s)", flush=True)
-
-    def report(outcome):
-        if outcome["status"] == "built":
-            print(f"  built   {outcome['id']} ({outcome['seconds']} s)", flush=True)
-        else:
-            print(f"  FAILED  {outcome['id']}: {outcome['error']}", flush=True)
-
-    result = build(plan, executor, on_done=report)
-    print(f"{len(result.built)} built, {len(result.failed)} failed in {result.seconds} s; "
-          f"manifest {os.path.relpath(plan.manifest)}")
-    print(f"index: {plan.index}")
+    runner = executor(args.scheduler, workers=args.jobs, timeout=args.timeout, retries=args.retries,
+                      engine=args.engine)
+    result = build(plan, runner, force=args.force, wait=args.wait, on_event=reporter(args.log_format))
+    if args.log_format == "text":
+        print(f"manifest: {os.path.relpath(plan.manifest)}")
+        print(f"index: {plan.index}")
     return EXIT_OK if result.ok else EXIT_FAILED_JOBS
+
+
+def cmd_plan(args) -> int:
+    import json
+
+    from workbench.batch.keys import plan_status
+    from workbench.batch.plan import load_plan
+
+    plan = load_plan(args.config).select(args.only)
+    for keyed in plan_status(plan, force=args.force):
+        print(json.dumps(keyed.to_dict(plan.root)))
+    return EXIT_OK
 
 
 def cmd_designs(args) -> int:
@@ -104,10 +117,27 @@ def parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="execute the brief notebooks and export the HTML briefs and index")
     b.add_argument("--config", default="workbench.yaml", help="build config (default: workbench.yaml)")
-    b.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers")
-    b.add_argument("--only", help="only jobs whose id contains this text")
-    b.add_argument("--timeout", type=int, default=600, help="seconds allowed per notebook cell")
+    b.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="jobs at a time (default: the number of cores; Dask LocalCluster workers)")
+    b.add_argument("--only", metavar="PATTERN", help="only jobs whose id contains PATTERN or matches it as a glob")
+    b.add_argument("--force", action="store_true", help="run every job, even those that are up to date")
+    b.add_argument("--timeout", type=float, default=1800, help="seconds allowed per job before it is killed")
+    b.add_argument("--retries", type=int, default=0, help="run a failed job up to N more times")
+    b.add_argument("--engine", default="workbench", choices=("workbench", "nbclient"),
+                   help="papermill engine: in-process forked children (default) or papermill's own (a kernel per job)")
+    b.add_argument("--scheduler", metavar="tcp://HOST:PORT|local",
+                   help="run the jobs on a Dask cluster (`local` starts a LocalCluster)")
+    b.add_argument("--wait", action="store_true", help="if another build holds the lock, wait for it")
+    b.add_argument("--log-format", default="text", choices=("text", "json"),
+                   help="text (a progress bar on a terminal) or one JSON event per line")
     b.set_defaults(func=cmd_build)
+
+    pl = sub.add_parser("plan", help="print the build's jobs as JSON lines: id, template, parameters, "
+                                     "outputs, key, and whether a build would run it")
+    pl.add_argument("--config", default="workbench.yaml", help="build config (default: workbench.yaml)")
+    pl.add_argument("--only", metavar="PATTERN", help="only jobs whose id contains PATTERN or matches it as a glob")
+    pl.add_argument("--force", action="store_true", help="as `build --force` would see it")
+    pl.set_defaults(func=cmd_plan)
 
     g = sub.add_parser("designs", help="list the analysis designs in the estimator registry")
     g.set_defaults(func=cmd_designs)
@@ -119,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
+    except BuildLockedError as exc:
+        print(f"workbench: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     except WorkbenchError as exc:
         if args.debug:
             raise

@@ -37,3 +37,11 @@ class ConfigError(WorkbenchError):
 
 class DesignWarning(UserWarning):
     """A fit that runs, but whose design is questionable for these data; the message names a better one."""
+
+
+class BuildLockedError(WorkbenchError):
+    """Another build holds the lock of the reports folder."""
+
+
+class ExecutorError(WorkbenchError):
+    """An executor or engine is unknown, or a scheduler cannot be reached."""

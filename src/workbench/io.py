@@ -10,6 +10,10 @@ from typing import Any
 
 import yaml
 
+# libyaml's safe loader when PyYAML was built with it (same documents, about ten times faster:
+# every brief reads the catalogue and the initiative register several times)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """Write `data` to a temporary file beside `path`, then rename it into place."""
@@ -37,9 +41,15 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
 def read_yaml(path: str | os.PathLike, fail: Callable[[str, int | None], Exception]) -> Any:
     """Parse a YAML file; a missing file or bad YAML raises ``fail(problem, line)`` (line 1-based)."""
     try:
-        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise fail("file not found", None) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise fail(f"not valid YAML ({getattr(exc, 'problem', exc)})", mark.line + 1 if mark else None) from None
+    try:
+        return yaml.load(text, Loader=SAFE_LOADER)
+    except yaml.YAMLError:
+        try:                                   # the pure-Python parser words its problems better
+            yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise fail(f"not valid YAML ({getattr(exc, 'problem', exc)})", mark.line + 1 if mark else None) from None
+        raise

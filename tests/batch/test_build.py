@@ -1,10 +1,17 @@
-"""`workbench build`: one failing brief is reported, the rest build, nothing half-written remains."""
+"""`workbench build`: one failing brief is reported, the rest build, nothing half-written remains;
+a second build on the same tree refuses clearly, or with --wait queues behind the first."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
+
 import pytest
 
+from tests.batch.conftest import statuses
 from workbench.batch import load_plan
+from workbench.cli import main
 from workbench.errors import ConfigError
 
 GOOD = "outcome_brief/whole_place_community_budgets/neet_rate"
@@ -23,8 +30,11 @@ def test_a_failing_brief_does_not_stop_the_others_and_the_exit_code_says_so(buil
 def test_outputs_are_where_the_plan_says_and_no_temporary_files_remain(built):
     reports = built["dirs"][0] / "reports"
     files = sorted(str(p.relative_to(reports)) for p in reports.rglob("*") if p.is_file())
-    assert files == [
-        ".build.lock",
+    internal = [f for f in files if f.startswith(".workbench/")]
+    assert {".workbench/lock", ".workbench/state.json"} <= set(internal)
+    assert all(f.endswith((".pickle", ".lock")) for f in internal if f.startswith(".workbench/store/"))
+    assert not [f for f in internal if f.startswith(".workbench/partial/")]       # nothing left running
+    assert [f for f in files if not f.startswith(".workbench/")] == [
         "briefs/whole_place_community_budgets/neet_rate.html",
         "failed/outcome_brief__no_such_initiative__neet_rate.ipynb",
         "index.html",
@@ -40,14 +50,23 @@ def test_index_links_the_built_brief_and_lists_the_failure(built):
     assert "[synthetic data]" in index
 
 
-def test_a_second_build_re_executes_and_gives_the_same_numbers_and_bytes(built):
+def test_both_engines_give_the_same_brief_byte_for_byte_and_the_same_numbers(built):
     m1, m2 = built["manifests"]
     good1, good2 = (next(j for j in m["jobs"] if j["id"] == GOOD) for m in (m1, m2))
-    assert good1["seconds"] is not None and good2["seconds"] is not None  # both runs executed it
-    for key in ("estimate", "ci_low", "ci_high", "input_digest"):
+    assert good1["status"] == good2["status"] == "built"       # both engines executed it
+    for key in ("estimate", "ci_low", "ci_high", "input_digest", "key"):
         assert good1[key] == good2[key]
     html = [d / "reports/briefs/whole_place_community_budgets/neet_rate.html" for d in built["dirs"]]
     assert html[0].read_bytes() == html[1].read_bytes()
+    bad2 = next(j for j in m2["jobs"] if j["id"] == BAD)
+    assert "SpecificationError: unknown initiative 'no_such_initiative'" in bad2["error"]
+
+
+def test_the_engine_comparison_covers_every_template(built, root):
+    """Every template of the project is built by the fixture, so both engines are compared on it."""
+    used = {j["template"] for j in built["manifests"][0]["jobs"]}
+    templates = {str(p) for p in (root / "notebooks" / "templates").glob("*.ipynb")}
+    assert {str((built["dirs"][0] / t).resolve()) for t in used} == templates
 
 
 def test_plan_expands_the_grid_with_stable_ids(root):
@@ -72,3 +91,51 @@ def test_config_errors_are_one_clear_line(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(ConfigError, match=message):
         load_plan(path)
+
+def hold_lock(project):
+    folder = project.parent / "reports" / ".workbench"
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.pwrite(fd, b"pid 4242, started 2026-01-01 00:00:00 UTC", 0)
+    return fd
+
+
+def test_a_second_build_refuses_with_a_clear_message_and_exit_3(project, capsys):
+    fd = hold_lock(project)
+    try:
+        assert main(["build", "--config", str(project)]) == 3
+    finally:
+        os.close(fd)
+    err = capsys.readouterr().err
+    assert err == (f"workbench: another build (pid 4242, started 2026-01-01 00:00:00 UTC) is writing "
+                   f"{project.parent / 'reports'}; wait for it to finish, or pass --wait to queue behind it\n")
+    assert not (project.parent / "reports" / "manifest.json").exists()
+
+
+def test_with_wait_it_builds_once_the_lock_is_released(project):
+    fd = hold_lock(project)
+    release = threading.Timer(0.5, os.close, args=(fd,))
+    release.start()
+    try:
+        assert main(["build", "--config", str(project), "--wait"]) == 0
+    finally:
+        release.join()
+    assert set(statuses(project.parent).values()) == {"built"}
+
+
+def test_jobs_of_one_group_are_spread_out_so_they_do_not_wait_for_each_others_shared_fits(root):
+    from workbench.batch.build import interleave
+    from workbench.batch.keys import KeyedJob
+
+    plan = load_plan(root / "workbench.yaml")
+    order = [k.job.id for k in interleave([KeyedJob(j, "", {}, "") for j in plan.jobs])]
+    assert order == [
+        "outcome_brief/total_place/emergency_admissions",
+        "outcome_brief/whole_place_community_budgets/emergency_admissions",
+        "nearest_neighbours_brief/total_place/emergency_admissions",
+        "outcome_brief/total_place/neet_rate",
+        "outcome_brief/whole_place_community_budgets/neet_rate",
+        "outcome_brief/total_place/recorded_crime_rate",
+        "outcome_brief/whole_place_community_budgets/recorded_crime_rate",
+    ]

@@ -1,11 +1,13 @@
 """The build plan: a config file lists templates and parameter grids; each job is one brief.
 
-A job's id is stable (template name and its grid values), so runs can be compared and, later,
-cached.
+A job's id is stable (template name and its grid values), so runs can be compared and cached.
+A job names the catalogued datasets it reads (`inputs:`, formatted with its parameters, e.g.
+`["{dataset}", areas]`); without `inputs:` it is taken to read every dataset of the catalogue.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import itertools
 import os
 import re
@@ -31,12 +33,24 @@ class Job:
     notebook: Path
     failed_notebook: Path
     index_href: str
+    inputs: tuple[str, ...] | None = None   # catalogued dataset ids it reads; None: all of them
+
+    @property
+    def flat_id(self) -> str:
+        """The id as one file name (slashes replaced)."""
+        return self.id.replace("/", "__")
+
+    @property
+    def outputs(self) -> dict[str, Path]:
+        """The files a successful run leaves behind."""
+        return {"html": self.html, "notebook": self.notebook}
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form, passed to the worker process."""
         return {"id": self.id, "template": str(self.template), "parameters": self.parameters,
                 "html": str(self.html), "notebook": str(self.notebook),
-                "failed_notebook": str(self.failed_notebook), "index_href": self.index_href}
+                "failed_notebook": str(self.failed_notebook), "index_href": self.index_href,
+                "inputs": list(self.inputs) if self.inputs is not None else None}
 
 
 @dataclass(frozen=True)
@@ -48,6 +62,12 @@ class Plan:
     reports: Path
     catalog: Path
     jobs: tuple[Job, ...] = field(default_factory=tuple)
+    all_jobs: tuple[Job, ...] = ()      # every job of the config, when `jobs` is a selection
+
+    @property
+    def everything(self) -> tuple[Job, ...]:
+        """Every job of the config (the index lists them all, whatever was selected)."""
+        return self.all_jobs or self.jobs
 
     @property
     def index(self) -> Path:
@@ -59,14 +79,19 @@ class Plan:
         """The run manifest."""
         return self.reports / "manifest.json"
 
+    @property
+    def state_dir(self) -> Path:
+        """Where the build keeps its lock, job state, shared-results store and partial notebooks."""
+        return self.reports / ".workbench"
+
     def select(self, pattern: str | None) -> "Plan":
-        """Only the jobs whose id contains `pattern` (all if None)."""
+        """Only the jobs whose id contains `pattern` or matches it as a glob (all if None)."""
         if not pattern:
             return self
-        chosen = tuple(j for j in self.jobs if pattern in j.id)
+        chosen = tuple(j for j in self.jobs if pattern in j.id or fnmatch.fnmatchcase(j.id, pattern))
         if not chosen:
             raise ConfigError(f"no job id contains '{pattern}'; ids are: {', '.join(j.id for j in self.jobs)}")
-        return Plan(self.config, self.root, self.reports, self.catalog, chosen)
+        return Plan(self.config, self.root, self.reports, self.catalog, chosen, self.everything)
 
 
 def load_plan(config: str | os.PathLike = DEFAULT_CONFIG) -> Plan:
@@ -103,6 +128,9 @@ def _expand(path: Path, root: Path, reports: Path, i: int, spec: Any) -> list[Jo
     grid = spec.get("grid") or {}
     if not isinstance(grid, dict) or not all(isinstance(v, list) and v for v in grid.values()):
         raise ConfigError(f"{where}: 'grid' must map parameter names to non-empty lists")
+    inputs = spec.get("inputs")
+    if inputs is not None and (not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs)):
+        raise ConfigError(f"{where}: 'inputs' must be a list of catalogued dataset ids")
     keys = list(grid)
     jobs = []
     for values in itertools.product(*(grid[k] for k in keys)):
@@ -116,10 +144,14 @@ def _expand(path: Path, root: Path, reports: Path, i: int, spec: Any) -> list[Jo
         except KeyError as exc:
             raise ConfigError(f"{where}: output pattern names {exc}, which is not a parameter") from None
         flat = job_id.replace("/", "__")
+        try:
+            reads = None if inputs is None else tuple(sorted({i.format(**fixed, **point) for i in inputs}))
+        except KeyError as exc:
+            raise ConfigError(f"{where}: inputs name {exc}, which is not a parameter") from None
         jobs.append(Job(
             id=job_id, template=template, parameters={**fixed, **point}, html=html,
             notebook=reports / "notebooks" / f"{flat}.ipynb",
             failed_notebook=reports / "failed" / f"{flat}.ipynb",
-            index_href=os.path.relpath(reports / "index.html", html.parent),
+            index_href=os.path.relpath(reports / "index.html", html.parent), inputs=reads,
         ))
     return jobs

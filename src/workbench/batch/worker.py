@@ -1,9 +1,11 @@
-"""Run one job in its own process: execute the template with papermill, export the brief.
+"""Run one job: execute the template with papermill, export the brief, write outputs atomically.
 
-`python -m workbench.batch.worker '<job json>'` prints one JSON line with the outcome. A fresh
-process per job keeps kernels isolated (see the papermill concurrency notes in TOOLCHAIN.md),
-and a crash in one job cannot take the others down. Outputs are written to temporary files and
-renamed; a failed run keeps its partly executed notebook under `failed/` and nothing else.
+`run_job` is what a forked child (or a Dask task's child) calls. While it runs, papermill saves
+the notebook after every cell to the job's partial file under `reports/.workbench/partial/`; a
+successful run renames it to `reports/notebooks/`, a failed one to `reports/failed/`, so a
+killed run leaves its partly executed notebook for the parent to keep. The brief page is written
+to a temporary file and renamed. `python -m workbench.batch.worker '<job json>' CWD` runs one job
+in a process of its own and prints its outcome as one JSON line.
 """
 
 from __future__ import annotations
@@ -11,43 +13,58 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+ENGINES = ("workbench", "nbclient")
 
-def run_job(job: dict[str, Any], cwd: str, execution_timeout: int = 600) -> dict[str, Any]:
+
+def partial_path(job: dict[str, Any]) -> Path:
+    """Where a job's notebook is saved while it runs."""
+    notebook = Path(job["notebook"])
+    return notebook.parent.parent / ".workbench" / "partial" / notebook.name
+
+
+def keep_failed(job: dict[str, Any]) -> str | None:
+    """Move a failed job's partly executed notebook to `failed/`; return where it went."""
+    partial, failed = partial_path(job), Path(job["failed_notebook"])
+    if partial.exists() and partial.stat().st_size:
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(partial, failed)
+    partial.unlink(missing_ok=True)
+    return str(failed) if failed.exists() else None
+
+
+def run_job(job: dict[str, Any], cwd: str, engine: str = "workbench",
+            execution_timeout: float | None = None) -> dict[str, Any]:
     """Execute and export one job; return its outcome (never raises for a failing notebook)."""
     import papermill as pm
+    from papermill.engines import papermill_engines
 
+    from workbench.batch.engine import WorkbenchEngine
     from workbench.briefs.export import export_html
 
+    papermill_engines.register("workbench", WorkbenchEngine)   # also registered by entry point
     started = time.perf_counter()
     html, notebook, failed = Path(job["html"]), Path(job["notebook"]), Path(job["failed_notebook"])
+    partial = partial_path(job)
+    partial.parent.mkdir(parents=True, exist_ok=True)
     notebook.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{notebook.stem}.", suffix=".ipynb", dir=notebook.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
     try:
         executed = pm.execute_notebook(
-            job["template"], str(tmp), parameters=job["parameters"], cwd=cwd, progress_bar=False,
+            job["template"], str(partial), parameters=job["parameters"], cwd=cwd, progress_bar=False,
             log_output=False, execution_timeout=execution_timeout, report_mode=False,
+            engine_name=None if engine == "nbclient" else engine,
         )
         record = export_html(executed, html, index_href=job["index_href"])
-        os.replace(tmp, notebook)
+        os.replace(partial, notebook)
         failed.unlink(missing_ok=True)
         return {"id": job["id"], "status": "built", "record": record,
                 "seconds": round(time.perf_counter() - started, 2)}
     except Exception as exc:  # a failing brief is reported, not raised: the others go on
-        if tmp.exists() and tmp.stat().st_size:
-            failed.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, failed)
         return {"id": job["id"], "status": "failed", "error": describe(exc),
-                "failed_notebook": str(failed) if failed.exists() else None,
-                "seconds": round(time.perf_counter() - started, 2)}
-    finally:
-        tmp.unlink(missing_ok=True)
+                "failed_notebook": keep_failed(job), "seconds": round(time.perf_counter() - started, 2)}
 
 
 def describe(exc: BaseException) -> str:
@@ -61,11 +78,11 @@ def describe(exc: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the worker process."""
+    """Entry point of a one-job worker process."""
     argv = sys.argv[1:] if argv is None else argv
     job, cwd = json.loads(argv[0]), argv[1]
-    timeout = int(argv[2]) if len(argv) > 2 else 600
-    outcome = run_job(job, cwd, timeout)
+    engine = argv[2] if len(argv) > 2 else "workbench"
+    outcome = run_job(job, cwd, engine)
     sys.stdout.write("\n" + json.dumps(outcome) + "\n")
     return 0
 

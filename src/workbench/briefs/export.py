@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,9 @@ def brief_record(nb: nbformat.NotebookNode) -> dict[str, Any] | None:
     return None
 
 
+@lru_cache(maxsize=1)
 def _exporter() -> HTMLExporter:
+    """The brief exporter, built once per process (compiling its template takes a quarter second)."""
     templates = files("workbench.briefs") / "templates"
     exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(templates)])
     exporter.exclude_input = True
