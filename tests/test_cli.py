@@ -105,7 +105,9 @@ def test_validate_file_without_a_schema_is_a_usage_error(tmp_path, capsys):
 def test_unknown_dataset_names_the_known_ones(tmp_path, capsys):
     path = write(tmp_path, GOOD_ROWS)
     assert main(["validate", str(path), "--as", "nope"]) == 2
-    assert "no dataset 'nope' in the catalogue (known: areas, indicators, initiatives, outcomes_demo)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no dataset 'nope' in the catalogue (known: areas, " in err
+    assert all(name in err for name in ("indicators", "initiatives", "outcomes_demo", "claimant_count"))
 
 
 def test_demo_data_check_passes_on_the_committed_panel(capsys):

@@ -4,15 +4,18 @@
     evidence.load("areas")                       # any catalogued dataset, validated
     evidence.initiatives()["total_place"]        # the initiative register
     panel = evidence.outcome_panel("total_place", "emergency_admissions")
+    evidence.load("claimant_count")              # a real published series, digest checked
+    evidence.areas(vintage=2023, tier="upper")   # the 153 upper-tier authorities of 2023
 """
 
 from workbench.evidence.catalog import Catalog, DatasetEntry, default_catalog, file_digest, find_catalog
+from workbench.evidence.geography import areas, code_changes
 from workbench.evidence.loading import area_aliases, initiatives, load, reorganised_areas, validate_file
 from workbench.evidence.panels import Indicator, OutcomePanel, Overlap, indicator, outcome_panel, overlaps
 from workbench.evidence.registers import Initiative, Pilot
 
 __all__ = [
     "Catalog", "DatasetEntry", "Indicator", "Initiative", "OutcomePanel", "Overlap", "Pilot",
-    "area_aliases", "default_catalog", "file_digest", "find_catalog", "indicator",
+    "area_aliases", "areas", "code_changes", "default_catalog", "file_digest", "find_catalog", "indicator",
     "initiatives", "load", "outcome_panel", "overlaps", "reorganised_areas", "validate_file",
 ]
