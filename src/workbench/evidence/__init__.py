@@ -6,16 +6,18 @@
     panel = evidence.outcome_panel("total_place", "emergency_admissions")
     evidence.load("claimant_count")              # a real published series, digest checked
     evidence.areas(vintage=2023, tier="upper")   # the 153 upper-tier authorities of 2023
+    evidence.harmonise(evidence.load("children_in_care"), to=2023)   # one footprint, with provenance
 """
 
 from workbench.evidence.catalog import Catalog, DatasetEntry, default_catalog, file_digest, find_catalog
 from workbench.evidence.geography import areas, code_changes
+from workbench.evidence.harmonise import Harmonised, harmonise
 from workbench.evidence.loading import area_aliases, initiatives, load, reorganised_areas, validate_file
 from workbench.evidence.panels import Indicator, OutcomePanel, Overlap, indicator, outcome_panel, overlaps
 from workbench.evidence.registers import Initiative, Pilot
 
 __all__ = [
-    "Catalog", "DatasetEntry", "Indicator", "Initiative", "OutcomePanel", "Overlap", "Pilot",
-    "area_aliases", "areas", "code_changes", "default_catalog", "file_digest", "find_catalog", "indicator",
+    "Catalog", "DatasetEntry", "Harmonised", "Indicator", "Initiative", "OutcomePanel", "Overlap", "Pilot",
+    "area_aliases", "areas", "code_changes", "default_catalog", "file_digest", "find_catalog", "harmonise", "indicator",
     "initiatives", "load", "outcome_panel", "overlaps", "reorganised_areas", "validate_file",
 ]
