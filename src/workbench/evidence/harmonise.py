@@ -123,27 +123,64 @@ def harmonise(panel: pd.DataFrame, to: int | str = 2023, tier: str = "upper",
     data = data[known]
     weights = _weights(population, feet, weight) if population is not None else None
     home = _homes(data["area_code"].unique(), targets["code"], feet)
-    out = []
-    for target, inside in data.groupby(data["area_code"].map(home), sort=True):
+    data = data.assign(_target=data["area_code"].map(home))
+    simple, data = _split_simple(data, feet)
+    out = [simple.drop(columns="_target")] if len(simple) else []
+    provenance += _simple_records(simple)
+    rows_out = []
+    for target, inside in data.groupby("_target", sort=True):
         if target == "":
             for code, rows in inside.groupby("area_code"):
                 provenance.append(_record(code, "excluded", False, [code], rows,
                                           "spans several target areas (a split or a boundary transfer); "
                                           "no exact route without small-area data"))
             continue
-        for _, group in inside.groupby(KEY, sort=False):
+        for _, group in inside.drop(columns="_target").groupby(KEY, sort=False):
             row, record = _build(target, feet.atoms[target], group, feet, weights,
                                  group["indicator"].iloc[0] in set(counts))
             provenance.append(record)
             if row is not None:
-                out.append(row)
-    result = pd.DataFrame(out)
+                rows_out.append(row)
+    if rows_out:
+        out.append(pd.DataFrame(rows_out))
+    result = pd.concat(out, ignore_index=True) if out else pd.DataFrame()
     if len(result):
         names = targets.set_index("code")["name"]
         result = result.drop(columns="area_name", errors="ignore")
         result.insert(1, "area_name", result["area_code"].map(names))
         result = result.sort_values(["indicator", "area_code", "period_start", "period"], ignore_index=True)
     return Harmonised(result, _summarise(provenance), str(to), tier)
+
+
+def _split_simple(data: pd.DataFrame, feet: Footprints) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows that are alone in their target, period and indicator and cover the target exactly.
+
+    These need no arithmetic (the same area, under its own, a former or a successor's code), so
+    they are mapped in one step; every other row goes through :func:`_build`.
+    """
+    exact = {c: bool(t) and feet.of(c) == feet.atoms[t]
+             for c, t in zip(data["area_code"], data["_target"])}
+    alone = data.groupby(["_target", *KEY])["area_code"].transform("size") == 1
+    simple = data["area_code"].map(exact) & alone
+    chosen = data[simple].copy()
+    codes = chosen["area_code"]
+    chosen["method"] = np.where(codes == chosen["_target"], "same",
+                                np.where(codes.map(feet.alias) == chosen["_target"], "recode", "same_footprint"))
+    chosen["approximate"] = False
+    chosen["source_codes"] = codes
+    chosen["area_code"] = chosen["_target"]
+    return chosen, data[~simple]
+
+
+SIMPLE_NOTES = {"same": "", "recode": "a former code of the same authority",
+                "same_footprint": "another authority with the same area (a county replaced by a unitary)"}
+
+
+def _simple_records(simple: pd.DataFrame) -> list[dict]:
+    records = []
+    for (target, source, method), rows in simple.groupby(["area_code", "source_codes", "method"]):
+        records.append(_record(target, method, False, [source], rows, SIMPLE_NOTES[method]))
+    return records
 
 
 def _homes(codes, targets, feet: Footprints) -> dict[str, str]:
@@ -203,11 +240,12 @@ def _build(target, atoms, group, feet, weights, additive):
             return None, _record(target, "excluded", False, [r.area_code for r in exact], group,
                                  "published under two codes with different values")
         if first.area_code == target:
-            method, note = "same", ""
+            method = "same"
         elif feet.alias.get(first.area_code) == target:
-            method, note = "recode", "a former code of the same authority"
+            method = "recode"
         else:
-            method, note = "same_footprint", "another authority with the same area (a county replaced by a unitary)"
+            method = "same_footprint"
+        note = SIMPLE_NOTES[method]
         if len(exact) > 1:
             note = "; ".join(filter(None, [note, "also published under another code (same value; one kept)"]))
         row = {**first._asdict(), "area_code": target, "method": method, "approximate": False,
