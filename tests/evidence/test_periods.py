@@ -22,6 +22,9 @@ from workbench.evidence.periods import (
     ("2010-08-01/P1Y", None, "academic", 2010, 1, "2010/11"),
     ("2001-01-01/P3Y", None, "pooled", 2001, 3, "2001-03"),
     ("2008-04-16", None, "snapshot", 2008, 1, "2008"),
+    ("Jan 2012-Dec 2012", None, "calendar", 2012, 1, "2012"),
+    ("Apr 2012-Mar 2013", None, "financial", 2012, 1, "2012/13"),
+    ("Apr 2010-Mar 2013", None, "pooled", 2010, 3, "2010/11-12/13"),
 ])
 def test_labels_read_as_what_they_mean(label, default, kind, start, years, written):
     period = parse_period(label, default)
@@ -33,6 +36,8 @@ def test_labels_read_as_what_they_mean(label, default, kind, start, years, writt
     ("2003-01", "ends before it starts"),
     ("2009-06-01/P1Y", "month 6"),
     ("FY2009", "is not a year"),
+    ("January 2013", "a single month; monthly series are not supported"),
+    ("Oct 2011-Sep 2012", "not a whole calendar, financial or academic year"),
     ("", "is not a year"),
 ])
 def test_unreadable_labels_are_one_clear_error(label, message):

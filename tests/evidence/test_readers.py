@@ -36,10 +36,10 @@ def row(panel, **where):
 # --- the registry -------------------------------------------------------------------------------
 
 def test_registry_knows_the_layouts_and_names_them_when_asked_for_another():
-    assert {"ons_els", "fingertips_extract", "fingertips_api", "wide", "ons_population_ages"} <= set(readers.names())
+    assert {"ons_els", "fingertips_extract", "fingertips_api", "wide", "nomis", "ons_population_ages"} <= set(readers.names())
     assert readers.get("wide") is readers.read_wide
-    with pytest.raises(CatalogError, match="no reader for the layout 'nomis'.*known: fingertips_api"):
-        readers.get("nomis")
+    with pytest.raises(CatalogError, match="no reader for the layout 'stat_xplore'.*known: fingertips_api"):
+        readers.get("stat_xplore")
 
 
 def test_register_adds_a_reader():
@@ -175,6 +175,43 @@ def test_wide_table_with_a_column_that_is_no_period_names_it():
 def test_wide_table_bad_cell_names_row_and_period_column():
     with pytest.raises(DataValidationError, match=r"w.csv, row 3, column '2010': 'abc' is not a number"):
         readers.read_wide("code,2009,2010\nE06000001,1,2\nE06000002,3,abc\n", "w.csv", area_column="code")
+
+
+# --- Nomis ---------------------------------------------------------------------------------------
+
+NOMIS = """"DATE_NAME","GEOGRAPHY_NAME","GEOGRAPHY_CODE","MEASURE_NAME","OBS_VALUE"
+"Jan 2012-Dec 2012","Trafford","E08000009","Claimant count",3000
+"Jan 2012-Dec 2012","Trafford","E08000009","Claimants as a proportion of residents aged 16-64",2.1
+"Jan 2013-Dec 2013","Trafford","E08000009","Claimant count",2500
+"Jan 2013-Dec 2013","Trafford","E08000009","Claimants as a proportion of residents aged 16-64",1.8
+"""
+NOMIS_ROLES = {"Claimant count": "numerator", "Claimants as a proportion of residents aged 16-64": "value"}
+
+
+def test_nomis_measures_become_value_and_numerator_of_one_row():
+    panel = readers.read_nomis(NOMIS, "nomis.csv", indicator="claimant_count", measures=NOMIS_ROLES)
+    assert panel[["period", "value", "numerator"]].values.tolist() == [["2012", 2.1, 3000.0], ["2013", 1.8, 2500.0]]
+    assert set(panel["period_type"]) == {"calendar"} and panel["source_row"].tolist() == [3, 5]
+
+
+def test_nomis_status_and_single_measure():
+    text = ('"DATE_NAME","GEOGRAPHY_CODE","OBS_VALUE","OBS_STATUS"\n"Apr 2012-Mar 2013","E08000009",71.5,"A"\n'
+            '"Apr 2013-Mar 2014","E08000009",,"Q"\n')
+    panel = readers.read_nomis(text, "aps.csv", indicator="employment_rate").set_index("period")
+    assert panel.loc["2012/13", "value"] == 71.5 and panel.loc["2012/13", "period_type"] == "financial"
+    assert panel.loc["2013/14", "status"] == "suppressed" and panel.loc["2013/14", "status_reason"] == "Nomis status Q"
+
+
+@pytest.mark.parametrize("text, options, message", [
+    (NOMIS, {}, r"row 2, column 'MEASURE_NAME': measure 'Claimant count' has no role"),
+    (NOMIS.replace("Jan 2013-Dec 2013", "January 2013"), {"measures": NOMIS_ROLES},
+     r"row 4, column 'DATE_NAME': period 'January 2013' is a single month"),
+    (NOMIS.replace("Jan 2013-Dec 2013", "Jan 2012-Dec 2012"), {"measures": NOMIS_ROLES},
+     r"row 4, column 'DATE_NAME': a second numerator for E08000009 in 2012"),
+])
+def test_nomis_problems_name_row_and_column(text, options, message):
+    with pytest.raises(DataValidationError, match=message):
+        readers.read_nomis(text, "nomis.csv", **options)
 
 
 # --- the population file ------------------------------------------------------------------------

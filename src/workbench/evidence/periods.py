@@ -11,7 +11,8 @@ pooled periods, which share years and are therefore not independent observations
     >>> parse_period("2001-03").overlaps(parse_period("2002-04"))
     True
 
-Labels written by the workbench: calendar ``2009``; financial and academic ``2008/09``; pooled
+Nomis month spans are read too: ``Jan 2012-Dec 2012`` is calendar 2012, ``Apr 2012-Mar 2013``
+financial 2012/13. Labels written by the workbench: calendar ``2009``; financial and academic ``2008/09``; pooled
 ``2001-03`` (years 2001 to 2003); a dated snapshot ``2008-04-16``.
 """
 
@@ -32,6 +33,11 @@ _SPLIT_YEAR = re.compile(r"(\d{4})/(\d{2})")          # 2008/09: financial or ac
 _POOLED = re.compile(r"(\d{4})-(\d{2})")              # 2001-03: three calendar years
 _POOLED_SPLIT = re.compile(r"(\d{4})/(\d{2}) ?- ?(\d{2})/(\d{2})")  # 2011/12 - 13/14
 MAX_POOLED_YEARS = 10
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+# Nomis: "Jan 2012-Dec 2012" (a 12-month period), "Apr 2010-Mar 2013" (pooled); "January 2013" (a month)
+_MONTH_SPAN = re.compile(r"([A-Za-z]{3})[a-z]* (\d{4}) ?- ?([A-Za-z]{3})[a-z]* (\d{4})")
+_MONTH = re.compile(r"([A-Za-z]{3})[a-z]* (\d{4})")
 _START_MONTH = {"calendar": 1, "financial": 4, "academic": 8}
 
 
@@ -123,14 +129,36 @@ def parse_period(text: str, default: str | None = None) -> Period:
     if m := _POOLED.fullmatch(label):
         first, last = int(m[1]), _century(int(m[1]), int(m[2]))
         return Period("pooled", first, _span(label, first, last), 1)
+    if m := _MONTH_SPAN.fullmatch(label):
+        return _month_span(label, m)
+    if (m := _MONTH.fullmatch(label)) and m[1].lower() in _MONTHS:
+        raise PeriodError(f"period {label!r} is a single month; monthly series are not supported yet "
+                          "(ask for annual or 12-month periods)")
     if m := _DATE.fullmatch(label):
         return Period("snapshot", int(m[1]), 1, int(m[2]))
     if m := _YEAR.fullmatch(label):
         return Period("calendar", int(m[1]), 1, 1)
     raise PeriodError(
         f"period {label!r} is not a year (2009), a financial or academic year (2008/09), "
-        "a pooled period (2001-03) or an ISO 8601 period (2009-01-01/P1Y)"
+        "a pooled period (2001-03), an ISO 8601 period (2009-01-01/P1Y) or a span (Jan 2012-Dec 2012)"
     )
+
+
+def _month_span(label: str, m: re.Match) -> Period:
+    """A Nomis month span: 12 months make a calendar, financial or academic year; 24+ a pooled period."""
+    try:
+        first, last = _MONTHS[m[1].lower()], _MONTHS[m[3].lower()]
+    except KeyError:
+        raise PeriodError(f"period {label!r}: unknown month name") from None
+    months = (int(m[4]) - int(m[2])) * 12 + last - first + 1
+    kind = {1: "calendar", 4: "financial", 8: "academic", 9: "academic"}.get(first)
+    if months % 12 or kind is None:
+        raise PeriodError(f"period {label!r} is not a whole calendar, financial or academic year "
+                          "(rolling quarters are not supported)")
+    years = months // 12
+    if years > 1:
+        return Period("pooled", int(m[2]), _span(label, int(m[2]), int(m[2]) + years - 1), first)
+    return Period(kind, int(m[2]), 1, first)
 
 
 def _century(first: int, last_two: int) -> int:

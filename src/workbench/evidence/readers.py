@@ -109,9 +109,11 @@ class _Problems:
         self.name, self.items = name, []
 
     def add(self, row: int, column: str, problem: str) -> None:
+        """Note one problem at a spreadsheet row and column."""
         self.items.append((row, column, problem))
 
     def raise_any(self) -> None:
+        """Raise one error naming the first problem and the others (up to 20, then a count)."""
         if not self.items:
             return
         row, column, problem = self.items[0]
@@ -303,6 +305,61 @@ def read_fingertips_api(text: str, name: str = "<text>", indicators: Mapping[str
     return _finish(frame, set(periods["period_type"]), layout="fingertips_api")
 
 
+NOMIS_ROLES = ("value", "numerator", "denominator", "lci_95", "uci_95")
+
+
+def read_nomis(text: str, name: str = "<text>", indicator: str = "indicator",
+               measures: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Nomis API CSV (``.data.csv``): ``DATE_NAME, GEOGRAPHY_CODE, GEOGRAPHY_NAME, MEASURE_NAME, OBS_VALUE``.
+
+    ``measures`` maps each ``MEASURE_NAME`` to its role (value, numerator, denominator, lci_95,
+    uci_95): the claimant count's "Claimant count" is the numerator of "Claimants as a
+    proportion of residents aged 16-64". With one measure and no mapping it is the value.
+    ``OBS_STATUS`` (when selected) other than A (normal) marks the value: Q, x and the like are
+    suppressed. Monthly periods ("January 2013") are refused; 12-month spans are read.
+    """
+    table = _table(text, name, ["DATE_NAME", "GEOGRAPHY_CODE", "OBS_VALUE"])
+    if "MEASURE_NAME" not in table:
+        table["MEASURE_NAME"] = "value"
+    found = list(dict.fromkeys(table["MEASURE_NAME"].str.strip()))
+    roles = dict(measures or ({found[0]: "value"} if len(found) == 1 else {}))
+    problems = _Problems(name)
+    for measure in found:
+        if roles.get(measure) not in NOMIS_ROLES:
+            rows = table.index[table["MEASURE_NAME"].str.strip() == measure]
+            problems.add(int(rows[0]), "MEASURE_NAME", f"measure {measure!r} has no role "
+                         f"(give measures={{name: one of {', '.join(NOMIS_ROLES)}}})")
+    problems.raise_any()
+    value, status, reason = _numbers(table["OBS_VALUE"], "OBS_VALUE", problems, SUPPRESSION_MARKERS)
+    if "OBS_STATUS" in table:
+        flag = table["OBS_STATUS"].str.strip()
+        odd = ~flag.isin(["", "A"])
+        status = status.mask(odd, "suppressed")
+        reason = reason.mask(odd, "Nomis status " + flag)
+        value = value.mask(odd)
+    periods = _periods(table["DATE_NAME"], "DATE_NAME", problems, None)
+    problems.raise_any()
+    long = pd.DataFrame({
+        "area_code": table["GEOGRAPHY_CODE"].str.strip(),
+        "area_name": table["GEOGRAPHY_NAME"].str.strip() if "GEOGRAPHY_NAME" in table else "",
+        "role": table["MEASURE_NAME"].str.strip().map(roles), "number": value,
+        "status": status, "status_reason": reason,
+    }, index=table.index).join(periods)
+    key = ["area_code", "period"]
+    dup = long.duplicated(key + ["role"])
+    for row in long.index[dup]:
+        problems.add(int(row), "DATE_NAME", f"a second {long.at[row, 'role']} for {long.at[row, 'area_code']} "
+                                            f"in {long.at[row, 'period']}")
+    problems.raise_any()
+    wide = long.pivot(index=key, columns="role", values="number")
+    ranked = long.reset_index(names="source_row").sort_values("role", key=lambda r: r != "value", kind="stable")
+    first = ranked.groupby(key, sort=False).first()  # status and row of the value where there is one
+    frame = first.drop(columns=["role", "number"]).join(wide).reset_index()
+    frame["indicator"] = indicator
+    frame.index = frame.pop("source_row")
+    return _finish(frame, set(periods["period_type"]), layout="nomis")
+
+
 def read_wide(text: str, name: str = "<text>", indicator: str = "indicator", area_column: str = "area_code",
               name_column: str | None = None, period_type: str | None = None) -> pd.DataFrame:
     """A wide table: one row per area, one column per period (``2009``, ``2008/09``, ``2001-03``).
@@ -345,6 +402,7 @@ register("ons_els", read_ons_els)
 register("fingertips_extract", read_fingertips_extract)
 register("fingertips_api", read_fingertips_api)
 register("wide", read_wide)
+register("nomis", read_nomis)
 
 
 def read_ons_population_ages(text: str, name: str = "<text>") -> pd.DataFrame:
