@@ -114,3 +114,9 @@ def test_malformed_catalogue_is_one_clear_error(tmp_path, text, message):
 def test_missing_catalogue_file(tmp_path):
     with pytest.raises(CatalogError, match="catalogue file not found"):
         Catalog.from_file(tmp_path / "nope.yaml")
+
+
+def test_imd_codes_are_known_authorities_and_match_the_official_summary(catalog):
+    imd = evidence.load("imd2019_ltla19", catalog).set_index("ltla19_code")
+    assert imd.loc["E06000001", "Score"] == 35.037  # Hartlepool, the official local-authority summary
+    assert len(evidence.load("imd2019_ltla23", catalog)) == len(evidence.areas(2023, tier="lower", catalog=catalog))

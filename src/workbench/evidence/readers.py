@@ -110,7 +110,7 @@ class _Problems:
 
     def add(self, row: int, column: str, problem: str) -> None:
         """Note one problem at a spreadsheet row and column."""
-        self.items.append((row, column, problem))
+        self.items.append((row, _shown(column), problem))
 
     def raise_any(self) -> None:
         """Raise one error naming the first problem and the others (up to 20, then a count)."""
@@ -125,6 +125,14 @@ class _Problems:
         raise DataValidationError(self.name, problem, row=row, column=column)
 
 
+def _shown(text: str, limit: int = 40) -> str:
+    """A header as an error message can show it: on one line, control characters escaped, short."""
+    text = str(text)
+    if not text.isprintable():
+        text = text.encode("unicode_escape").decode("ascii")
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _table(text: str, name: str, required: list[str]) -> pd.DataFrame:
     """Parse CSV text with every cell a string; check the header has the ``required`` columns."""
     text = text.removeprefix("\ufeff")  # a byte-order mark left in text handed over directly
@@ -133,7 +141,11 @@ def _table(text: str, name: str, required: list[str]) -> pd.DataFrame:
     head = text.lstrip()[:200].lower()
     if head.startswith(("<!doctype", "<html", "<?xml")):
         raise DataValidationError(name, "is an HTML or XML page, not a CSV file (a failed download?)", row=1)
-    rows = list(csv.reader(io.StringIO(text)))
+    parser = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = list(parser)
+    except csv.Error as exc:
+        raise DataValidationError(name, f"not a well-formed CSV ({exc})", row=parser.line_num) from None
     header = [h.strip() for h in rows[0]]
     missing = [c for c in required if c not in header]
     if missing:
