@@ -76,3 +76,26 @@ def test_unknown_kind_and_empty_length_are_refused():
         Period("quarterly", 2009)
     with pytest.raises(PeriodError, match="at least one year"):
         Period("pooled", 2009, 0)
+
+
+def test_a_panel_of_rolling_pooled_periods_keeps_the_non_overlapping_ones(catalog):
+    from workbench import evidence
+    from workbench.evidence.periods import keep_independent, panel_periods
+
+    cvd = evidence.load("preventable_cvd_mortality", catalog)
+    assert len(panel_periods(cvd)) == 22  # 2001-03 to 2022-24
+    rows, note = keep_independent(cvd)
+    assert sorted(rows["period"].unique()) == ["2001-03", "2004-06", "2007-09", "2010-12", "2013-15",
+                                               "2016-18", "2019-21", "2022-24"]
+    assert note.startswith("overlapping pooled periods: kept the 8")
+    with pytest.raises(PeriodError, match="overlapping pooled periods"):
+        require_independent(panel_periods(cvd), "preventable_cvd_mortality")
+
+
+def test_a_panel_of_single_years_is_kept_whole(catalog):
+    from workbench import evidence
+    from workbench.evidence.periods import keep_independent
+
+    absence = evidence.load("persistent_absence", catalog)
+    rows, note = keep_independent(absence)
+    assert rows is absence and note == ""

@@ -203,3 +203,28 @@ def require_independent(periods: Iterable[Period], what: str = "the panel") -> N
             f"{what} has overlapping pooled periods ({a.label} and {b.label} share years, and "
             f"{len(pairs)} pairs in all); use non-overlapping periods ({keep}) or state the correlation"
         )
+
+
+def panel_periods(panel, default: str | None = None) -> list[Period]:
+    """The distinct periods of a long panel (its ``period`` labels, read with ``default``)."""
+    kinds = set(panel["period_type"]) if "period_type" in panel else set()
+    if default is None and "academic" in kinds:
+        default = "academic"
+    return sorted({parse_period(label, default) for label in panel["period"].astype(str).unique()})
+
+
+def keep_independent(panel, default: str | None = None):
+    """The rows of a long panel whose periods do not overlap (2001-03, 2004-06, ...), and what was dropped.
+
+    Returns ``(rows, note)``: ``note`` is empty when nothing overlapped, else one sentence for a
+    brief naming the periods kept. Use it before an analysis that treats periods as independent.
+    """
+    periods = panel_periods(panel, default)
+    keep = independent_periods(periods)
+    if len(keep) == len(periods):
+        return panel, ""
+    labels = {p.label for p in keep}
+    rows = panel[panel["period"].astype(str).map(lambda label: parse_period(label, default).label in labels)]
+    note = (f"overlapping pooled periods: kept the {len(keep)} that do not overlap "
+            f"({', '.join(p.label for p in keep)}) of {len(periods)}")
+    return rows, note
