@@ -322,3 +322,21 @@ def test_random_bytes_give_only_the_workbenchs_own_error(tmp_path, suffix):
                 pass
             except TypeError:
                 pass  # layouts that need options (wide without an area column) are not under test here
+
+
+@pytest.mark.parametrize("text, message", [
+    ("area_code,area_name,period,value,indicator\nE06000001,H,2009,1,x\nE06000002,M,2009,2,x\nE06000001,H,2009,3,x\n",
+     r"row 4, column 'area_code': duplicate row \(E06000001, 2009, x\) already on row 2"),
+    ("area_code,area_name,period,value,indicator\n,H,2009,1,x\n", r"row 2, column 'area_code': empty area code"),
+    ("area_code,area_name,period,value,value,indicator\nE06000001,H,2009,1,2,x\n",
+     r"row 1, column 'value': the header names this column twice"),
+])
+def test_keys_and_headers_are_checked(text, message):
+    with pytest.raises(DataValidationError, match=message):
+        readers.read_fingertips_extract(text, "f.csv")
+
+
+def test_a_wide_table_with_an_area_twice_names_both_rows():
+    with pytest.raises(DataValidationError, match=r"row 3, column 'area_code': duplicate row \(E06000001, 2009, "
+                                                  r"rate\) already on row 2"):
+        readers.read_wide("code,2009,2010\nE06000001,1,2\nE06000001,3,4\n", "w.csv", indicator="rate", area_column="code")

@@ -147,6 +147,9 @@ def _table(text: str, name: str, required: list[str]) -> pd.DataFrame:
     except csv.Error as exc:
         raise DataValidationError(name, f"not a well-formed CSV ({exc})", row=parser.line_num) from None
     header = [h.strip() for h in rows[0]]
+    repeated = [h for i, h in enumerate(header) if h in header[:i]]
+    if repeated:
+        raise DataValidationError(name, "the header names this column twice", row=1, column=_shown(repeated[0]))
     missing = [c for c in required if c not in header]
     if missing:
         raise DataValidationError(name, f"missing column (expected {', '.join(required)})", row=1, column=missing[0])
@@ -200,7 +203,22 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_") or "indicator"
 
 
-def _finish(frame: pd.DataFrame, period_types: set[str], **attrs) -> pd.DataFrame:
+def _finish(frame: pd.DataFrame, period_types: set[str], name: str = "<text>", **attrs) -> pd.DataFrame:
+    """Check the panel's key (an area code on every row, one row per area, period and indicator),
+    add the columns a publisher does not give, and put them in the panel's order."""
+    problems = _Problems(name)
+    for row in frame.index[frame["area_code"].fillna("") == ""]:
+        problems.add(int(row), "area_code", "empty area code")
+    key = ["area_code", "period", "indicator"]
+    flat = frame.reset_index(names="row_number")
+    repeated = flat.duplicated(key)
+    if repeated.any():
+        first = flat.drop_duplicates(key).set_index(key)["row_number"]
+        for r in flat[repeated].itertuples(index=False):
+            problems.add(int(r.row_number), "area_code",
+                         f"duplicate row ({r.area_code}, {r.period}, {r.indicator}) already on row "
+                         f"{first.loc[(r.area_code, r.period, r.indicator)]}")
+    problems.raise_any()
     for column in PANEL_COLUMNS:
         if column not in frame:
             frame[column] = np.nan if column in ("numerator", "denominator", "lci_95", "uci_95") else ""
@@ -261,7 +279,7 @@ def read_ons_els(text: str, name: str = "<text>", indicators: Mapping[str, str] 
         "note": table["notes"].str.strip(),
     }, index=table.index).join(periods)
     return _finish(frame, set(periods["period_type"]),
-                   obsolete_codes=obsolete_codes(table["notes"], table["areacd"]), layout="ons_els")
+                   obsolete_codes=obsolete_codes(table["notes"], table["areacd"]), name=name, layout="ons_els")
 
 
 def read_fingertips_extract(text: str, name: str = "<text>", indicators: Mapping[str, str] | None = None,
@@ -282,7 +300,7 @@ def read_fingertips_extract(text: str, name: str = "<text>", indicators: Mapping
         "indicator": _indicator_ids(table["indicator"].str.strip(), indicators),
         "value": value, "status": status, "status_reason": reason,
     }, index=table.index).join(periods)
-    return _finish(frame, set(periods["period_type"]), layout="fingertips_extract")
+    return _finish(frame, set(periods["period_type"]), name=name, layout="fingertips_extract")
 
 
 FINGERTIPS_API_COLUMNS = {
@@ -314,7 +332,7 @@ def read_fingertips_api(text: str, name: str = "<text>", indicators: Mapping[str
         "value": value, "status": status, "status_reason": reason,
         "note": table["Value note"].str.strip() if "Value note" in table else "", **numeric,
     }, index=table.index).join(periods)
-    return _finish(frame, set(periods["period_type"]), layout="fingertips_api")
+    return _finish(frame, set(periods["period_type"]), name=name, layout="fingertips_api")
 
 
 NOMIS_ROLES = ("value", "numerator", "denominator", "lci_95", "uci_95")
@@ -369,7 +387,7 @@ def read_nomis(text: str, name: str = "<text>", indicator: str = "indicator",
     frame = first.drop(columns=["role", "number"]).join(wide).reset_index()
     frame["indicator"] = indicator
     frame.index = frame.pop("source_row")
-    return _finish(frame, set(periods["period_type"]), layout="nomis")
+    return _finish(frame, set(periods["period_type"]), name=name, layout="nomis")
 
 
 def read_wide(text: str, name: str = "<text>", indicator: str = "indicator", area_column: str = "area_code",
@@ -407,7 +425,7 @@ def read_wide(text: str, name: str = "<text>", indicator: str = "indicator", are
     frame = pd.concat(pieces)
     frame["period_start"] = frame["period_start"].astype("Int64")
     frame["period_years"] = frame["period_years"].astype("Int64")
-    return _finish(frame, {p.kind for p in labels.values()}, layout="wide")
+    return _finish(frame, {p.kind for p in labels.values()}, name=name, layout="wide")
 
 
 register("ons_els", read_ons_els)
@@ -451,7 +469,7 @@ def read_ons_population_ages(text: str, name: str = "<text>") -> pd.DataFrame:
             "status_reason": incomplete.map({True: "some ages not published (-): the total is too low",
                                              False: ""}),
         }, index=table.index).join(periods))
-    return _finish(pd.concat(pieces), {"calendar"}, layout="ons_population_ages")
+    return _finish(pd.concat(pieces), {"calendar"}, name=name, layout="ons_population_ages")
 
 
 register("ons_population_ages", read_ons_population_ages)
