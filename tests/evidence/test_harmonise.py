@@ -165,3 +165,15 @@ def test_a_panel_without_the_long_columns_is_one_clear_error(catalog):
     with pytest.raises(SpecificationError, match="no indicator 'population_under_16'"):
         harmonise(panel([("E06000001", 1.0)]), population=panel([("E06000001", 1.0)], indicator="population"),
                   weight="population_under_16", catalog=catalog)
+
+
+def test_zero_numerators_and_suppressed_values_are_handled_and_recorded(catalog):
+    rows = [("E06000063", 0.0, 0, 1000), ("E06000064", 0.0, 0, 500)]
+    zero = harmonise(panel(rows), to=2009, catalog=catalog)
+    assert one(zero, "E10000006")["value"] == 0 and one(zero, "E10000006")["numerator"] == 0
+    empty = harmonise(panel([("E06000063", 1.0, 1, 0), ("E06000064", 1.0, 1, 0)]), to=2009, catalog=catalog)
+    assert empty.data.empty and "denominators sum to 0" in empty.provenance["note"].iloc[0]
+    suppressed = panel([("E06000001", np.nan), ("E06000002", 2.0)])
+    result = harmonise(suppressed, to=2009, catalog=catalog)
+    assert result.data["area_code"].tolist() == ["E06000002"]
+    assert method(result, "E06000001") == {"no_value"}

@@ -13,7 +13,8 @@ published row maps to a target area in one of these ways, each recorded in the p
 - ``population_weighted``: the same union where only rates are published: the rates are
   weighted by population (the ONS mid-year estimates) and the result is marked approximate;
 - ``excluded``: no exact route (a county split between successors; parts missing in a period;
-  rates with no population to weight them), with the reason.
+  rates with no population to weight them), with the reason; ``no_value``: the publisher gave
+  no value (suppressed or missing); ``left_out``: not a local authority.
 
     from workbench import evidence
     result = evidence.harmonise(evidence.load("children_in_care"), to=2023)
@@ -115,6 +116,10 @@ def harmonise(panel: pd.DataFrame, to: int | str = 2023, tier: str = "upper",
     targets = select_areas(register, to, tier)
     data = _prepare(panel)
     provenance: list[dict] = []
+    absent = panel.loc[panel.index.difference(data.index)]
+    for code, rows in absent.groupby("area_code"):
+        provenance.append(_record(code, "no_value", False, [code], rows,
+                                  "no value published (suppressed or missing at source)"))
     known = data["area_code"].map(lambda c: feet.of(c) is not None)
     for code, rows in data[~known].groupby("area_code"):
         reason = ("not a local authority (nation, region or other area)" if not code.startswith(LA_PREFIXES)
@@ -264,7 +269,12 @@ def _build(target, atoms, group, feet, weights, additive):
         return base, _record(target, "sum", False, codes, group.iloc[:1], "counts summed")
     if frame["numerator"].notna().all() and frame["denominator"].notna().all():
         num, den = frame["numerator"].sum(), frame["denominator"].sum()
-        multiplier = float(np.median(frame["value"] * frame["denominator"] / frame["numerator"]))
+        if den <= 0:
+            return None, _record(target, "excluded", False, codes, group.iloc[:1], "denominators sum to 0")
+        known = frame[(frame["numerator"] > 0) & frame["value"].notna()]
+        # the publisher's multiplier (100 for a percentage, 100,000 for a rate per 100,000); with no
+        # positive numerator the rate is 0 whatever it is
+        multiplier = float(np.median(known["value"] * known["denominator"] / known["numerator"])) if len(known) else 1.0
         base.update(numerator=num, denominator=den, value=num / den * multiplier, method="sum",
                     approximate=False)
         return base, _record(target, "sum", False, codes, group.iloc[:1],
