@@ -93,3 +93,9 @@ def test_code_changes_say_which_kind_each_is(catalog):
 def test_bad_vintage_or_tier_is_one_clear_error(catalog, vintage, tier, message):
     with pytest.raises(SpecificationError, match=message):
         evidence.areas(vintage, tier, catalog=catalog)
+
+
+def test_every_initiative_member_is_an_authority_in_force_when_the_initiative_started(catalog):
+    for initiative in evidence.initiatives(catalog).values():
+        in_force = set(evidence.areas(initiative.start, tier="upper", catalog=catalog)["code"])
+        assert set(initiative.member_areas) <= in_force, initiative.id
