@@ -177,3 +177,27 @@ def test_zero_numerators_and_suppressed_values_are_handled_and_recorded(catalog)
     result = harmonise(suppressed, to=2009, catalog=catalog)
     assert result.data["area_code"].tolist() == ["E06000002"]
     assert method(result, "E06000001") == {"no_value"}
+
+
+DORSET_BCP = {"dorset_bcp": ["E10000009", "E06000028", "E06000029"]}
+
+
+def test_a_combined_footprint_crosses_the_christchurch_transfer_exactly(catalog):
+    # 2023 data (Dorset Council, BCP) on the 2009 footprint: Dorset county + Bournemouth + Poole
+    rows = [("E06000059", 4.0, 40, 1000), ("E06000058", 5.0, 100, 2000)]
+    result = harmonise(panel(rows), to=2009, combine=DORSET_BCP, catalog=catalog)
+    combined = one(result, "dorset_bcp")
+    assert combined["numerator"] == 140 and combined["value"] == pytest.approx(140 / 3000 * 100)
+    assert combined["area_name"] == "Bournemouth + Poole + Dorset (combined)"
+    assert "E10000009" not in set(result.provenance["area_code"])  # replaced, not excluded
+    # and 2009-2018 data the other way, to 2023
+    old = [("E10000009", 2.0, 20, 1000), ("E06000028", 1.0, 10, 1000), ("E06000029", 3.0, 30, 1000)]
+    forward = harmonise(panel(old), to=2023, combine={"dorset_bcp": ["E06000058", "E06000059"]}, catalog=catalog)
+    assert one(forward, "dorset_bcp")["numerator"] == 60
+
+
+def test_a_combined_footprint_must_be_made_of_whole_target_areas(catalog):
+    with pytest.raises(SpecificationError, match="does not match whole target areas"):
+        harmonise(panel([("E06000001", 1.0)]), to=2023, combine={"x": ["E10000009"]}, catalog=catalog)
+    with pytest.raises(SpecificationError, match="unknown area code"):
+        harmonise(panel([("E06000001", 1.0)]), to=2023, combine={"x": ["E99999999"]}, catalog=catalog)

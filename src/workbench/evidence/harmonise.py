@@ -95,8 +95,8 @@ class Footprints:
 def harmonise(panel: pd.DataFrame, to: int | str = 2023, tier: str = "upper",
               population: pd.DataFrame | None = None, weight: str = "population",
               counts: Iterable[str] = ("population",),
-              extra_aliases: Mapping[str, str] | None = None, catalog=None,
-              register: pd.DataFrame | None = None) -> Harmonised:
+              extra_aliases: Mapping[str, str] | None = None, combine: Mapping[str, Iterable[str]] | None = None,
+              catalog=None, register: pd.DataFrame | None = None) -> Harmonised:
     """Bring ``panel`` (the readers' long shape) to the ``tier`` areas in force on 1 April of ``to``.
 
     ``population`` is a panel of counts used to weight rates where no numerators are published;
@@ -105,6 +105,10 @@ def harmonise(panel: pd.DataFrame, to: int | str = 2023, tier: str = "upper",
     weighted). ``extra_aliases`` maps further codes to register codes (e.g. ONS's 2025 re-codes
     of Barnsley and Sheffield); the panel's ``attrs['obsolete_codes']`` are read the same way.
     Rows for nations, regions and other non-authority codes are left out (recorded).
+    ``combine`` names combined footprints made of several areas: ``{"dorset_bcp": ["E10000009",
+    "E06000028", "E06000029"]}`` is Dorset county, Bournemouth and Poole, which is exactly Dorset
+    Council and Bournemouth, Christchurch and Poole: the one exact route across the Christchurch
+    transfer. The target areas it covers are replaced by the combined one.
     """
     if tier not in TIERS:
         raise SpecificationError(f"tier {tier!r} is not upper or lower")
@@ -113,7 +117,7 @@ def harmonise(panel: pd.DataFrame, to: int | str = 2023, tier: str = "upper",
         raise SpecificationError(f"harmonise needs the columns {', '.join(missing)} in the panel")
     register = register if register is not None else authority_register(catalog)
     feet = Footprints(register, {**_obsolete_aliases(panel, register), **dict(extra_aliases or {})})
-    targets = select_areas(register, to, tier)
+    targets = _with_combined(select_areas(register, to, tier), combine or {}, feet)
     data = _prepare(panel)
     provenance: list[dict] = []
     absent = panel.loc[panel.index.difference(data.index)]
@@ -186,6 +190,25 @@ def _simple_records(simple: pd.DataFrame) -> list[dict]:
     for (target, source, method), rows in simple.groupby(["area_code", "source_codes", "method"]):
         records.append(_record(target, method, False, [source], rows, SIMPLE_NOTES[method]))
     return records
+
+
+def _with_combined(targets: pd.DataFrame, combine: Mapping[str, Iterable[str]], feet: Footprints) -> pd.DataFrame:
+    """The target areas with each combined footprint in place of the areas it covers."""
+    for name, members in combine.items():
+        parts = [feet.of(code) for code in members]
+        if any(p is None for p in parts):
+            unknown = [c for c, p in zip(members, parts) if p is None]
+            raise SpecificationError(f"combined footprint '{name}': unknown area code(s) {', '.join(unknown)}")
+        atoms = frozenset().union(*parts)
+        covered = [t for t in targets["code"] if feet.atoms[t] <= atoms]
+        if frozenset().union(*(feet.atoms[t] for t in covered)) != atoms:
+            raise SpecificationError(f"combined footprint '{name}' does not match whole target areas; "
+                                     "add the areas it cuts across")
+        feet.atoms[name] = atoms
+        label = " + ".join(targets.loc[targets["code"].isin(covered), "name"])
+        targets = pd.concat([targets[~targets["code"].isin(covered)],
+                             pd.DataFrame({"code": [name], "name": [f"{label} (combined)"]})], ignore_index=True)
+    return targets
 
 
 def _homes(codes, targets, feet: Footprints) -> dict[str, str]:
