@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import subprocess
 import sys
@@ -105,8 +106,23 @@ def test_validate_file_without_a_schema_is_a_usage_error(tmp_path, capsys):
 def test_unknown_dataset_names_the_known_ones(tmp_path, capsys):
     path = write(tmp_path, GOOD_ROWS)
     assert main(["validate", str(path), "--as", "nope"]) == 2
-    assert "no dataset 'nope' in the catalogue (known: areas, indicators, initiatives, outcomes_demo)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no dataset 'nope' in the catalogue (known: areas, " in err
+    assert all(name in err for name in ("indicators", "initiatives", "outcomes_demo", "claimant_count"))
 
 
 def test_demo_data_check_passes_on_the_committed_panel(capsys):
     assert main(["demo-data", "--check"]) == 0
+
+
+def test_a_new_version_of_a_published_file_is_checked_with_its_publishers_reader(tmp_path, capsys):
+    original = Path(__file__).parents[1] / "evidence/raw/ons_explore_local_statistics/claimant-count.csv.gz"
+    lines = gzip.decompress(original.read_bytes()).decode("utf-8-sig").splitlines(keepends=True)
+    good = tmp_path / "claimant-count.csv"
+    good.write_text("".join(lines[:40]), encoding="utf-8-sig")
+    assert main(["validate", str(good), "--as", "claimant_count"]) == 0
+    assert "is a valid 'claimant_count' dataset (39 rows)" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text(lines[0] + lines[1].replace(",2.6,", ",2.6%,"), encoding="utf-8")
+    assert main(["validate", str(bad), "--as", "claimant_count"]) == 2
+    assert "bad.csv, row 2, column 'observation': '2.6%' is not a number" in capsys.readouterr().err

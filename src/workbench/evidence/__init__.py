@@ -4,15 +4,26 @@
     evidence.load("areas")                       # any catalogued dataset, validated
     evidence.initiatives()["total_place"]        # the initiative register
     panel = evidence.outcome_panel("total_place", "emergency_admissions")
+    evidence.load("claimant_count")              # a real published series, digest checked
+    evidence.areas(vintage=2023, tier="upper")   # the 153 upper-tier authorities of 2023
+    evidence.harmonise(evidence.load("children_in_care"), to=2023)   # one footprint, with provenance
+    evidence.check_window("claimant_count", "2009", "2014")          # refuses: Universal Credit, 2013
+    evidence.check_plausible(evidence.load("children_in_care")).flags  # publisher errors excluded
 """
 
+from workbench.evidence.breaks import SeriesBreak, SeriesBreakError, check_window, series_breaks
 from workbench.evidence.catalog import Catalog, DatasetEntry, default_catalog, file_digest, find_catalog
+from workbench.evidence.geography import areas, code_changes
+from workbench.evidence.harmonise import Harmonised, harmonise
 from workbench.evidence.loading import area_aliases, initiatives, load, reorganised_areas, validate_file
 from workbench.evidence.panels import Indicator, OutcomePanel, Overlap, indicator, outcome_panel, overlaps
+from workbench.evidence.plausibility import Checked, check_plausible
 from workbench.evidence.registers import Initiative, Pilot
 
 __all__ = [
-    "Catalog", "DatasetEntry", "Indicator", "Initiative", "OutcomePanel", "Overlap", "Pilot",
-    "area_aliases", "default_catalog", "file_digest", "find_catalog", "indicator",
-    "initiatives", "load", "outcome_panel", "overlaps", "reorganised_areas", "validate_file",
+    "Catalog", "Checked", "DatasetEntry", "Harmonised", "Indicator", "Initiative", "OutcomePanel", "Overlap",
+    "Pilot", "SeriesBreak", "SeriesBreakError",
+    "area_aliases", "areas", "check_plausible", "check_window", "code_changes", "default_catalog", "file_digest",
+    "find_catalog", "harmonise", "indicator", "initiatives", "load", "outcome_panel", "overlaps",
+    "reorganised_areas", "series_breaks", "validate_file",
 ]

@@ -6,13 +6,15 @@ source, licence, vintage, synthetic). Code asks for data by id; only this packag
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbench.errors import CatalogError
+from workbench.errors import CatalogError, DataValidationError
 from workbench.io import read_yaml
 
 CATALOG_RELATIVE = Path("evidence") / "catalog.yaml"
@@ -99,8 +101,16 @@ def _entry(catalog_path: Path, ds_id: str, spec: Any) -> DatasetEntry:
         vintage=str(spec.get("vintage", "")),
         notes=" ".join(str(spec.get("notes", "")).split()),
         schema=spec.get("schema") or {},
-        extra={k: v for k, v in spec.items() if k not in known},
+        extra=_extra(catalog_path, {k: v for k, v in spec.items() if k not in known}),
     )
+
+
+def _extra(catalog_path: Path, extra: dict[str, Any]) -> dict[str, Any]:
+    """Further fields of an entry; a metadata file's path is made absolute like the data path."""
+    meta = extra.get("metadata")
+    if isinstance(meta, dict) and "path" in meta:
+        extra["metadata"] = {**meta, "path": (catalog_path.parent / meta["path"]).resolve()}
+    return extra
 
 
 def find_catalog(start: str | os.PathLike | None = None) -> Path:
@@ -139,3 +149,41 @@ def file_digest(path: str | os.PathLike) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def content_digest(path: str | os.PathLike) -> str:
+    """SHA-256 of a file's content as published: of the uncompressed bytes for a ``.gz`` file."""
+    path = Path(path)
+    if path.suffix != ".gz":
+        return file_digest(path)
+    h = hashlib.sha256()
+    try:
+        with gzip.open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataValidationError(path, f"not a readable gzip file ({exc})") from None
+    return h.hexdigest()
+
+
+def verify_digests(entry: DatasetEntry) -> None:
+    """Check a published file (and its metadata file) against the SHA-256 its entry records.
+
+    Entries without ``sha256`` (registers, the generated demo) are not checked. A mismatch means
+    the file is not the one published: it raises :class:`DataValidationError` naming the file.
+    """
+    files = []
+    if entry.extra.get("sha256"):
+        files.append((entry.path, str(entry.extra["sha256"])))
+    meta = entry.extra.get("metadata")
+    if isinstance(meta, dict) and meta.get("sha256"):
+        files.append((Path(meta["path"]), str(meta["sha256"])))
+    for path, expected in files:
+        if not path.exists():
+            raise DataValidationError(path, "file not found (the catalogue names it)")
+        actual = content_digest(path)
+        if actual != expected.lower():
+            raise DataValidationError(
+                path, f"SHA-256 of its content is {actual[:12]}..., the catalogue records "
+                      f"{expected[:12]}...: not the file as published; restore it from its source")
+

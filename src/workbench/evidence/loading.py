@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from workbench.errors import CatalogError, DataValidationError
-from workbench.evidence.catalog import Catalog, DatasetEntry, default_catalog
+from workbench.evidence import readers
+from workbench.evidence.catalog import Catalog, DatasetEntry, default_catalog, verify_digests
 from workbench.evidence.registers import Initiative, memberships, read_initiatives
 from workbench.evidence.schema import read_text_table, validate_frame
 
@@ -94,7 +95,11 @@ def area_aliases(catalog: Catalog | None = None) -> dict[str, str]:
 
 
 def _load_entry(cat: Catalog, entry: DatasetEntry, path: Path) -> pd.DataFrame:
-    if entry.format == "initiatives-yaml":
+    if path == entry.path:
+        verify_digests(entry)
+    if entry.format in readers.names():
+        frame = readers.read(entry.format, path, **_reader_options(entry))
+    elif entry.format == "initiatives-yaml":
         frame = memberships(read_initiatives(path, set(area_aliases(cat))))
     elif entry.format == "csv":
         frame = _load_csv(cat, entry, path)
@@ -102,6 +107,16 @@ def _load_entry(cat: Catalog, entry: DatasetEntry, path: Path) -> pd.DataFrame:
         raise CatalogError(f"{cat.path}: dataset '{entry.id}' has unknown format '{entry.format}'")
     frame.attrs.update(dataset=entry.id, path=str(path), synthetic=entry.synthetic)
     return frame
+
+
+def _reader_options(entry: DatasetEntry) -> dict:
+    """Options a layout's reader takes from the catalogue entry (indicator ids, period convention)."""
+    options = dict(entry.extra.get("reader_options") or {})
+    if "indicators" in entry.extra:
+        options.setdefault("indicators", entry.extra["indicators"])
+    if entry.extra.get("period_type") in ("financial", "academic"):
+        options.setdefault("period_type", entry.extra["period_type"])
+    return options
 
 
 def _load_csv(cat: Catalog, entry: DatasetEntry, path: Path) -> pd.DataFrame:
