@@ -24,7 +24,7 @@ def test_every_dataset_has_its_provenance_fields(catalog):
     assert [e.id for e in catalog if e.synthetic] == ["outcomes_demo"]
 
 
-# SHA-256 of the uncompressed originals, as listed in shared/reference/realdata/README.md
+# SHA-256 of the uncompressed originals, as listed in the team reference folder's realdata/README.md
 PUBLISHED_DIGESTS = {
     "ons_explore_local_statistics/claimant-count.csv.gz": "8e4b5d94cbae6090318ac18c5669c792aa9a1edf432a010b65e9435de2ffee2d",
     "ons_explore_local_statistics/employment-rate.csv.gz": "ce716dd803b332f7181b4da53b2f1150db3d1aba79d94b5ce7a4cf7f66960e7d",

@@ -1,6 +1,6 @@
 """Readers of publishers' layouts: slices of the real files and hand-made edge cases.
 
-Expected values are the publishers' own headline figures (shared/reference/realdata/README.md),
+Expected values are the publishers' own headline figures (the team reference folder's realdata/README.md),
 never the reader's output.
 """
 
