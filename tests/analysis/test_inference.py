@@ -184,3 +184,15 @@ def test_randomisation_within_strata_matches_brute_force_over_within_stratum_ass
     null = [abs_t([a, b]) for a in ("u000", "u001", "u002", "u003") for b in ("u004", "u005", "u006", "u007")]
     expected = np.mean([t >= observed - 1e-9 for t in null])
     assert ours.main.p_value == pytest.approx(expected, abs=0.015)
+
+
+def test_the_draws_that_reproduce_the_sample_are_recognised_from_the_weights():
+    from workbench.analysis.inference import exceeding, reproduces_sample
+
+    v = np.array([[1, 1, 1], [-1, -1, -1], [1, -1, 1], [1, 1, -1], [np.sqrt(1.5)] * 3])
+    assert reproduces_sample(v).tolist() == [True, True, False, False, False]
+    # a cluster whose data the fixed effects absorb (a unit alone in its stratum) does not matter
+    assert reproduces_sample(v, live=np.array([True, True, False])).tolist() == [True, True, False, True, False]
+    stats, ties = np.array([2.0, 2.0, 3.0, 1.0, 2.0]), np.array([True, True, False, False, False])
+    assert exceeding(stats, 2.0, ties, strict=True) == 1      # only 3.0: ties never count, 2.0 is not > 2.0
+    assert exceeding(stats, 2.0, ties, strict=False) == 4     # the two exact ties, 3.0 and the other 2.0

@@ -358,12 +358,15 @@ def wild_bootstrap_wald(y: np.ndarray, x: np.ndarray, which: np.ndarray, stratum
                                           ).reshape(y.shape)
     if np.all(np.abs(resid_full) <= 1e-12 * max(1.0, float(np.abs(yt).max()))):
         return math.nan, math.nan          # a noiseless panel: no sampling variation to test against
+    strata_sizes = np.unique(stratum, return_counts=True)
+    shared = np.isin(stratum, strata_sizes[0][strata_sizes[1] > 1])     # units not alone in their stratum
+    live = np.bincount(codes, weights=shared.astype(float), minlength=codes.max() + 1) > 0
     rng = np.random.default_rng(seed)
     exceed = 0
     for start in range(0, draws, 250):
         v = _rademacher(rng, (min(250, draws - start), codes.max() + 1))
         y_star = fitted_r[None] + demean(resid_r[None] * v[:, codes][:, :, None], 1, 2)
-        exceed += exceeding(wald(y_star), observed, reproduces_sample(v), strict=True)
+        exceed += exceeding(wald(y_star), observed, reproduces_sample(v, live), strict=True)
     return observed, exceed / draws
 
 
