@@ -3,6 +3,7 @@
 The kernel is installed by the Makefile's own `kernel` target into a temporary prefix (not the
 venv), JupyterLab is started on a free 127.0.0.1 port with a token and no update checks, and a
 notebook saved through the contents API is executed cell by cell over the kernel websocket.
+About 10 s on an idle machine, so not marked slow.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import websocket
 from workbench import analysis
 
 KERNEL, DISPLAY = "workbench", "Collaboration Evidence Workbench"
-pytestmark = pytest.mark.slow
 
 
 def _free_port() -> int:
