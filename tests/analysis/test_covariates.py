@@ -73,3 +73,14 @@ def test_event_study_with_a_covariate_equals_pyfixest():
 def test_randomisation_inference_is_refused_with_covariates():
     with pytest.raises(SpecificationError, match="not available with covariates"):
         analysis.fit("did", confounded_panel(), **SPEC, covariates=["x"], inference="randomisation")
+
+
+def test_a_covariate_on_a_large_scale_is_not_mistaken_for_a_collinear_one():
+    # population-sized covariates (about 1e6) beside 0/1 indicators: the rank check is relative to
+    # each column's own scale, so the fit goes through and equals the fit on the rescaled covariate.
+    df = confounded_panel(seed=6)
+    big = analysis.fit("did", df.assign(x=df["x"] * 1e6 + 3e6), **SPEC, covariates=["x"], draws=99, checks=False)
+    small = analysis.fit("did", df, **SPEC, covariates=["x"], draws=99, checks=False)
+    assert big.main.estimate == pytest.approx(small.main.estimate, rel=1e-8)
+    with pytest.raises(SpecificationError, match="collinear"):
+        analysis.fit("did", df.assign(x2=2 * df["x"]), **SPEC, covariates=["x", "x2"], draws=99, checks=False)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """`a @ b` for 1-D or 2-D arrays, by numpy's own loops (einsum without optimisation), never BLAS."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
@@ -38,18 +39,17 @@ def gram(a: np.ndarray) -> np.ndarray:
 def cholesky(m: np.ndarray, *, rank_tolerance: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
     """Lower factor L of a symmetric positive semi-definite m (m = L L' on its range).
 
-    Returns (L, kept): a pivot at or below `rank_tolerance` times the largest diagonal entry marks
-    a direction m does not span; its column of L is zero and `kept` is False there, so solves
-    leave those directions out (a generalised inverse).
+    Returns (L, kept): a pivot at or below `rank_tolerance` times its own diagonal entry marks a
+    column that the earlier ones span (whatever the columns' scales); its column of L is zero and
+    `kept` is False there, so solves leave those directions out (a generalised inverse).
     """
     m = np.asarray(m, dtype=float)
     k = m.shape[0]
     low = np.zeros((k, k))
     kept = np.zeros(k, dtype=bool)
-    scale = float(np.max(np.abs(np.diag(m)))) if k else 0.0
     for j in range(k):
         pivot = m[j, j] - np.add.reduce(low[j, :j] * low[j, :j])
-        if pivot <= rank_tolerance * scale or scale == 0.0:
+        if not m[j, j] > 0.0 or pivot <= rank_tolerance * m[j, j]:
             continue
         kept[j] = True
         low[j, j] = np.sqrt(pivot)
@@ -97,12 +97,11 @@ def quadratic_form(b: np.ndarray, v: np.ndarray) -> np.ndarray:
     b, v = np.asarray(b, dtype=float), np.asarray(v, dtype=float)
     batch, q = b.shape
     low = np.zeros((batch, q, q))
-    scale = np.max(np.abs(np.diagonal(v, axis1=1, axis2=2)), axis=1)
     z = np.zeros((batch, q))
     out = np.zeros(batch)
     for j in range(q):
         pivot = v[:, j, j] - np.add.reduce(low[:, j, :j] ** 2, axis=1)
-        kept = pivot > 1e-12 * scale
+        kept = (v[:, j, j] > 0.0) & (pivot > 1e-12 * v[:, j, j])   # relative to the column's own scale
         root = np.sqrt(np.where(kept, pivot, 1.0))
         low[:, j, j] = np.where(kept, root, 0.0)
         below = v[:, j + 1:, j] - np.add.reduce(low[:, j + 1:, :j] * low[:, j, None, :j], axis=2)
