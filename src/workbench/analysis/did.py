@@ -32,6 +32,7 @@ from workbench.analysis.panel_checks import (
 )
 from workbench.analysis.registry import register
 from workbench.analysis.results import Estimate, Result
+from workbench.analysis.sensitivity import pre_period_drift
 from workbench.analysis.twfe import fit_within
 from workbench.errors import DesignWarning, SpecificationError
 
@@ -106,7 +107,7 @@ def fit_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
     plot = group_means(data, outcome, unit, time, ever, first_post, strata)
     diagnostics = {
         "comparison_group": True,
-        "pre_period_trend_gap": pre_trend_gap(plot, first_post),
+        "pre_period_trend_gap": pre_period_drift(plot),
         "n_pre_periods": int((plot["period"] < first_post).sum()),
         "cluster_p_value": conventional.p_value,
         "cluster_ci": [conventional.ci_low, conventional.ci_high],
@@ -232,17 +233,6 @@ def group_means(data: pd.DataFrame, outcome: str, unit: str, time: str, ever: np
         "post": ~pre,
     })
     return out
-
-
-def pre_trend_gap(plot: pd.DataFrame, first_post) -> float:
-    """Slope per period of the pilot-minus-comparison gap over the pre-periods (0 if parallel)."""
-    pre = plot[plot["period"] < first_post]
-    if len(pre) < 2:
-        return float("nan")
-    x = pre["period"].to_numpy(dtype=float)
-    gap = (pre["pilot"] - pre["comparison"]).to_numpy(dtype=float)
-    x = x - x.mean()                                       # least-squares slope, without LAPACK
-    return float(np.add.reduce(x * (gap - gap.mean())) / np.add.reduce(x * x))
 
 
 def _scalar(value):

@@ -135,12 +135,22 @@ def sensitivity_from_means(frame: pd.DataFrame, estimate: float, ci_low: float, 
     if not post.any() or post.all():
         raise SpecificationError("trend sensitivity needs periods both before and after the start")
     lever = float(t[post].mean() - t[~post].mean())
-    gap = (frame["pilot"] - frame["comparison"]).to_numpy(dtype=float)[~post]
-    pre_t = t[~post] - t[~post].mean()
-    drift = (float(np.add.reduce(pre_t * (gap - gap.mean())) / np.add.reduce(pre_t * pre_t))
-             if len(pre_t) >= 2 else math.nan)
+    drift = pre_period_drift(frame)
     nearest = 0.0 if ci_low <= 0.0 <= ci_high else (ci_high if ci_high < 0 else ci_low)
     return TrendSensitivity(lever, drift, nearest / lever, float(estimate), float(ci_low), float(ci_high))
+
+
+def pre_period_drift(frame: pd.DataFrame) -> float:
+    """Least-squares slope per period of the pilot-minus-comparison gap over the rows before the start
+    (`post` False) of a group-means frame; NaN with fewer than two such periods. Computed without
+    LAPACK, so it has the same bits on every machine."""
+    pre = frame[~frame["post"].to_numpy(dtype=bool)]
+    if len(pre) < 2:
+        return math.nan
+    t = pre["period"].to_numpy(dtype=float)
+    gap = (pre["pilot"] - pre["comparison"]).to_numpy(dtype=float)
+    t = t - t.mean()
+    return float(np.add.reduce(t * (gap - gap.mean())) / np.add.reduce(t * t))
 
 
 def _num(x: float) -> str:
