@@ -37,6 +37,19 @@ METHOD = ("Event study: two-way fixed effects with one indicator per period rela
           "against a wild cluster restricted bootstrap")
 
 
+def period_steps(times: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Each observation's distance from its unit's first treated period, counted in the panel's periods.
+
+    With consecutive periods (2004, 2005, ...) this is ``times - first``. Where the panel steps by
+    more (non-overlapping three-year pooled periods indexed by their first year: 2004, 2007, 2010)
+    the period before the start is -1, as in an annual panel, not -3.
+    """
+    steps = np.unique(times)
+    if len(steps) < 2 or np.all(np.diff(steps) == 1):
+        return times - first
+    return (np.searchsorted(steps, times) - np.searchsorted(steps, first)).astype(float)
+
+
 def fit_event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str | None = None,
                     window: tuple[int, int] | None = None, weights: str | None = None,
                     strata: str | None = None, draws: int = 999, seed: int = 20100324,
@@ -68,7 +81,7 @@ def fit_event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, c
     _check_cohorts(data, unit, cohort, first, times)
 
     treated_unit = first > 0
-    relative = np.where(treated_unit, times - first, np.nan)
+    relative = np.where(treated_unit, period_steps(times, first), np.nan)
     if window is not None:
         relative = np.where(treated_unit, np.clip(relative, window[0], window[1]), np.nan)
     event_times = sorted(int(k) for k in np.unique(relative[treated_unit]) if k != -1)

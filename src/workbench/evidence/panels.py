@@ -9,7 +9,8 @@ import pandas as pd
 from workbench.display import key_value_table
 from workbench.errors import SpecificationError
 from workbench.evidence.catalog import Catalog, DatasetEntry, default_catalog
-from workbench.evidence.loading import AREAS, INDICATORS, initiatives, load
+from workbench.evidence.loading import AREAS, INDICATORS, initiatives, load, reorganised_areas
+from workbench.evidence.real_panels import Preparation, real_outcome_panel
 from workbench.evidence.registers import Initiative
 
 DEFAULT_OUTCOMES = "outcomes_demo"
@@ -44,6 +45,28 @@ class OutcomePanel:
     dataset: DatasetEntry
     digest: str
     comparison_rule: str
+    preparation: Preparation | None = None
+
+    @property
+    def real(self) -> bool:
+        """True when the numbers are real published statistics (prepared by :mod:`real_panels`)."""
+        return not self.synthetic
+
+    @property
+    def footprint(self) -> str:
+        """The geography every area keeps throughout the panel, in words."""
+        if self.preparation is not None:
+            return self.preparation.footprint
+        return self.dataset.extra.get("vintage") or "upper-tier local authorities"
+
+    def reorganised_areas(self) -> dict[str, str]:
+        """Areas to leave out because their boundaries changed inside the panel: code -> reason.
+
+        Empty for a prepared real panel (harmonised to one footprint already).
+        """
+        if self.preparation is not None:
+            return {}
+        return reorganised_areas(self.dataset.id, int(self.data["period"].min()))
 
     @property
     def synthetic(self) -> bool:
@@ -63,10 +86,14 @@ class OutcomePanel:
     def _facts(self) -> list[tuple[str, object]]:
         periods = self.data["period"]
         kind = "SYNTHETIC (demo, not evidence)" if self.synthetic else "real, published"
-        return [("initiative", self.initiative.name), ("indicator", self.indicator.name),
+        facts = [("initiative", self.initiative.name), ("indicator", self.indicator.name),
                 ("areas", f"{self.data['area_code'].nunique()} ({len(self.pilot_areas)} pilot)"),
                 ("periods", f"{periods.min()} to {periods.max()}"), ("rows", f"{len(self.data):,}"),
                 ("dataset", f"{self.dataset.id}: {kind}"), ("digest", self.digest[:12])]
+        if self.preparation is not None:
+            facts += [("geography", self.preparation.footprint), ("period type", self.preparation.period_words),
+                      *(("choice", n) for n in self.preparation.notes)]
+        return facts
 
     def __repr__(self) -> str:
         facts = dict(self._facts())
@@ -90,11 +117,14 @@ def indicator(indicator_id: str, catalog: Catalog | None = None) -> Indicator:
 
 
 def outcome_panel(initiative_id: str, indicator_id: str, dataset: str = DEFAULT_OUTCOMES,
-                  catalog: Catalog | None = None) -> OutcomePanel:
+                  catalog: Catalog | None = None, last_period: int | None = None) -> OutcomePanel:
     """The panel for comparing an initiative's pilot areas with all eligible non-pilot areas.
 
-    Comparison areas are every authority in the area register that is not a member of the
-    initiative. The choice is recorded in `comparison_rule`.
+    Comparison areas are every authority in the panel that is not a member of the initiative;
+    the choice is recorded in `comparison_rule`. A real published dataset is first prepared
+    (publisher errors excluded, one footprint, non-overlapping periods, a window that crosses no
+    break, ending at `last_period`): see :mod:`workbench.evidence.real_panels`; every choice is in
+    `preparation`.
     """
     catalog = catalog if catalog is not None else default_catalog()
     registry = initiatives(catalog)
@@ -104,6 +134,24 @@ def outcome_panel(initiative_id: str, indicator_id: str, dataset: str = DEFAULT_
         )
     ini = registry[initiative_id]
     meta = indicator(indicator_id, catalog)
+    entry = catalog[dataset]
+    if entry.synthetic or entry.extra.get("harmonised_boundaries"):
+        data, prep = _register_panel(ini, indicator_id, dataset, catalog), None
+        where = "upper-tier authorities in the area register"
+    else:
+        data, prep = real_outcome_panel(ini, indicator_id, entry, catalog, last_period)
+        where = prep.footprint
+    columns = ["area_code", "area_name", "region_code", "period", "value", "numerator", "denominator",
+               "pilot", "post", "treated"]
+    data = data[columns + [c for c in ("period_label",) if c in data]]
+    data = data.sort_values(["area_code", "period"], ignore_index=True)
+    n_comparison = data.loc[~data["pilot"], "area_code"].nunique()
+    rule = f"all {n_comparison} {where} that are not members of {ini.name}"
+    return OutcomePanel(data, ini, meta, entry, entry.digest(), rule, prep)
+
+
+def _register_panel(ini: Initiative, indicator_id: str, dataset: str, catalog: Catalog) -> pd.DataFrame:
+    """A panel already on the area register's footprint (the synthetic demo)."""
     outcomes = load(dataset, catalog)
     rows = outcomes[outcomes["indicator"] == indicator_id]
     if rows.empty:
@@ -116,12 +164,7 @@ def outcome_panel(initiative_id: str, indicator_id: str, dataset: str = DEFAULT_
     data["pilot"] = data["area_code"].isin(ini.member_areas)
     data["post"] = data["period"] >= ini.first_post_period
     data["treated"] = (data["pilot"] & data["post"]).astype("int64")
-    data = data.sort_values(["area_code", "period"], ignore_index=True)
-    n_comparison = data.loc[~data["pilot"], "area_code"].nunique()
-    rule = (f"all {n_comparison} upper-tier authorities in the area register that are not members "
-            f"of {ini.name}")
-    entry = catalog[dataset]
-    return OutcomePanel(data, ini, meta, entry, entry.digest(), rule)
+    return data
 
 @dataclass(frozen=True)
 class Overlap:
