@@ -1,4 +1,4 @@
-"""One real build, shared by the batch and export tests: a good brief and a failing one.
+"""One real build, shared by the batch and export tests: a good brief, a failing one and a real-data one.
 
 The same config is built twice into two folders: once with the workbench engine (forked
 children, in-process cells) and once with papermill's standard engine (a kernel per job), so the
@@ -28,6 +28,15 @@ jobs:
     grid:
       initiative: [whole_place_community_budgets, no_such_initiative]
       indicator: [neet_rate]
+  - name: real_outcome_brief
+    template: {template}
+    output: briefs/real/{{initiative}}/{{indicator}}.html
+    parameters:
+      dataset: real
+      family: ["claimant_count:claimant_count", "household_income:gdhi_per_head"]
+    grid:
+      initiative: [whole_place_community_budgets]
+      indicator: [claimant_count]
 """
 
 

@@ -167,3 +167,18 @@ def test_a_treatment_that_switches_off_is_refused_naming_the_design_that_fits_it
         analysis.fit("event_study", df, outcome="y", unit="unit", time="year", treatment="on")
     with pytest.raises(SpecificationError, match="exactly one of cohort= .* or treatment="):
         analysis.fit("event_study", df, **SPEC, treatment="on")
+
+
+def test_event_time_counts_the_panels_own_periods_when_they_step_by_three_years():
+    # Non-overlapping three-year pooled periods indexed by their first year (2001, 2004, ...): the
+    # period before the start is event time -1, and every estimate equals the same panel's with its
+    # periods numbered 0, 1, 2, ...: the planted effects (1 + 0.5 e) come back exactly.
+    annual = staggered_panel(noise=0.0, cohorts=(2005,))
+    steps = annual.assign(year=2001 + 3 * (annual["year"] - 2000),
+                          first=np.where(annual["first"] > 0, 2001 + 3 * (annual["first"] - 2000), 0))
+    r_annual = analysis.fit("event_study", annual, **SPEC)
+    r_steps = analysis.fit("event_study", steps, **SPEC)
+    assert r_steps.sample["event_times"] == r_annual.sample["event_times"]
+    np.testing.assert_allclose(r_steps.tidy()["estimate"], r_annual.tidy()["estimate"], atol=1e-9)
+    lags = r_steps.tidy().set_index("term")
+    assert lags.loc["e=2", "estimate"] == pytest.approx(2.0)

@@ -16,13 +16,14 @@ from workbench.errors import ConfigError
 
 GOOD = "outcome_brief/whole_place_community_budgets/neet_rate"
 BAD = "outcome_brief/no_such_initiative/neet_rate"
+REAL = "real_outcome_brief/whole_place_community_budgets/claimant_count"
 
 
 def test_a_failing_brief_does_not_stop_the_others_and_the_exit_code_says_so(built):
     code, manifest = built["codes"][0], built["manifests"][0]
     assert code == 1
     status = {j["id"]: j["status"] for j in manifest["jobs"]}
-    assert status == {GOOD: "built", BAD: "failed"}
+    assert status == {GOOD: "built", BAD: "failed", REAL: "built"}
     bad = next(j for j in manifest["jobs"] if j["id"] == BAD)
     assert "SpecificationError: unknown initiative 'no_such_initiative'" in bad["error"]
 
@@ -35,11 +36,13 @@ def test_outputs_are_where_the_plan_says_and_no_temporary_files_remain(built):
     assert all(f.endswith((".pickle", ".lock")) for f in internal if f.startswith(".workbench/store/"))
     assert not [f for f in internal if f.startswith(".workbench/partial/")]       # nothing left running
     assert [f for f in files if not f.startswith(".workbench/")] == [
+        "briefs/real/whole_place_community_budgets/claimant_count.html",
         "briefs/whole_place_community_budgets/neet_rate.html",
         "failed/outcome_brief__no_such_initiative__neet_rate.ipynb",
         "index.html",
         "manifest.json",
         "notebooks/outcome_brief__whole_place_community_budgets__neet_rate.ipynb",
+        "notebooks/real_outcome_brief__whole_place_community_budgets__claimant_count.ipynb",
     ]
 
 
@@ -48,16 +51,30 @@ def test_index_links_the_built_brief_and_lists_the_failure(built):
     assert 'href="briefs/whole_place_community_budgets/neet_rate.html"' in index
     assert "Briefs that failed to build" in index and "no_such_initiative" in index
     assert "[synthetic data]" in index
+    # real data first, under its own heading; the synthetic briefs under theirs
+    assert index.index("Real published data") < index.index("Synthetic data: method demonstrations, not evidence")
+    assert 'href="briefs/real/whole_place_community_budgets/claimant_count.html"' in index
+
+
+def test_a_real_data_brief_is_built_end_to_end_by_the_batch(built):
+    page = (built["dirs"][0] / "reports/briefs/real/whole_place_community_budgets/claimant_count.html").read_text()
+    assert "Real published data." in page and 'class="synthetic-banner"' not in page
+    assert "About the data" in page and "before the break" in page
+    assert "Gross disposable household income per head" in page      # the family, adjusted together
+    job = next(j for j in built["manifests"][0]["jobs"] if j["id"] == REAL)
+    assert job["status"] == "built" and job["ci_low"] < job["estimate"] < job["ci_high"]
 
 
 def test_both_engines_give_the_same_brief_byte_for_byte_and_the_same_numbers(built):
     m1, m2 = built["manifests"]
-    good1, good2 = (next(j for j in m["jobs"] if j["id"] == GOOD) for m in (m1, m2))
-    assert good1["status"] == good2["status"] == "built"       # both engines executed it
-    for key in ("estimate", "ci_low", "ci_high", "input_digest", "key"):
-        assert good1[key] == good2[key]
-    html = [d / "reports/briefs/whole_place_community_budgets/neet_rate.html" for d in built["dirs"]]
-    assert html[0].read_bytes() == html[1].read_bytes()
+    for job_id in (GOOD, REAL):
+        one, two = (next(j for j in m["jobs"] if j["id"] == job_id) for m in (m1, m2))
+        assert one["status"] == two["status"] == "built"       # both engines executed it
+        for key in ("estimate", "ci_low", "ci_high", "input_digest", "key"):
+            assert one[key] == two[key]
+    for brief in ("whole_place_community_budgets/neet_rate.html", "real/whole_place_community_budgets/claimant_count.html"):
+        html = [d / "reports/briefs" / brief for d in built["dirs"]]
+        assert html[0].read_bytes() == html[1].read_bytes()
     bad2 = next(j for j in m2["jobs"] if j["id"] == BAD)
     assert "SpecificationError: unknown initiative 'no_such_initiative'" in bad2["error"]
 
@@ -71,9 +88,10 @@ def test_the_engine_comparison_covers_every_template(built, root):
 
 def test_plan_expands_the_grid_with_stable_ids(root):
     plan = load_plan(root / "workbench.yaml")
-    assert len(plan.jobs) == 2 * 3 + 1                 # the grid, plus one nearest-neighbour brief
+    # the synthetic grid, one nearest-neighbour brief, and the real-data grid (initiatives x 7 outcomes)
+    assert len(plan.jobs) == 2 * 3 + 1 + 2 * 7
     assert plan.jobs[0].id == "outcome_brief/total_place/emergency_admissions"
-    nearest = plan.jobs[-1]
+    nearest = next(j for j in plan.jobs if j.id.startswith("nearest_neighbours_brief/"))
     assert nearest.id == "nearest_neighbours_brief/total_place/emergency_admissions"
     assert nearest.parameters["comparison_method"] == "nearest" and nearest.parameters["compare_within"] is None
     assert plan.jobs[0].html == root / "reports/briefs/total_place/emergency_admissions.html"
@@ -130,7 +148,12 @@ def test_jobs_of_one_group_are_spread_out_so_they_do_not_wait_for_each_others_sh
 
     plan = load_plan(root / "workbench.yaml")
     order = [k.job.id for k in interleave([KeyedJob(j, "", {}, "") for j in plan.jobs])]
-    assert order == [
+    real = [i for i in order if i.startswith("real_outcome_brief/")]
+    assert real[:4] == ["real_outcome_brief/total_place/claimant_count",
+                        "real_outcome_brief/whole_place_community_budgets/claimant_count",
+                        "real_outcome_brief/total_place/employment_rate",
+                        "real_outcome_brief/whole_place_community_budgets/employment_rate"]
+    assert [i for i in order if not i.startswith("real_outcome_brief/")] == [
         "outcome_brief/total_place/emergency_admissions",
         "outcome_brief/whole_place_community_budgets/emergency_admissions",
         "nearest_neighbours_brief/total_place/emergency_admissions",

@@ -22,3 +22,31 @@ def test_nearest_neighbour_brief_names_the_method_the_comparators_and_the_exclus
     assert re.search(r"Strength of evidence: \d out of 5", page)
     assert brief.record()["rating"]["sms"] in (2, 3)
     assert brief.record()["p_adjusted"] == result.main.p_value      # one outcome: nothing to adjust
+
+
+def test_a_real_data_brief_names_its_publisher_geography_and_every_preparation_choice(catalog):
+    from workbench.batch import outcomes
+
+    fitted = outcomes.fit_outcome("total_place", "claimant_count", dataset="claimant_count")
+    brief = briefs.OutcomeBrief.build(fitted.panel, fitted.result, catalog=catalog,
+                                      not_analysed={"children_in_care": "no period before 2010"},
+                                      outcomes={"claimant_count": fitted.result})
+    page = brief._repr_html_()
+    assert "Real published data." in page and "synthetic-banner" not in page
+    assert "Office for National Statistics" in page and "Open Government Licence" in page
+    assert "upper-tier local authorities as they stood on 1 April 2023" in page
+    assert "the window stops at 2012, before the break" in page           # Universal Credit, 2013
+    assert "The publisher&rsquo;s caveats" in page and "second Thursday" in page
+    assert "Children in care: no period before 2010" in page
+    assert any(p.startswith("These are real published statistics") for p in brief.key_points())
+    record = brief.record()
+    assert record["synthetic"] is False and record["dataset"] == "claimant_count" and record["window"] == [2001, 2012]
+
+
+def test_the_synthetic_brief_still_says_synthetic_and_has_no_preparation(catalog):
+    panel = evidence.outcome_panel("total_place", "neet_rate", catalog=catalog)
+    result = analysis.fit("did", panel.data, outcome="value", unit="area_code", time="period",
+                          treatment="treated", checks=False)
+    page = briefs.OutcomeBrief.build(panel, result, catalog=catalog)._repr_html_()
+    assert "synthetic-banner" in page and "Real published data" not in page
+    assert "SYNTHETIC: generated, not evidence" in page

@@ -25,21 +25,16 @@ def index_html(entries: Iterable[dict[str, Any]], failed: Iterable[dict[str, Any
         parts.append('<div class="synthetic-banner" role="note" aria-label="Synthetic data"><strong>Synthetic '
                      "data.</strong> Briefs marked synthetic are built from the workbench's generated demo "
                      "panel: they demonstrate the method and are not evidence about the initiatives.</div>")
-    for initiative, group in pd.DataFrame(entries).groupby("initiative_name", sort=True) if entries else []:
-        rows = []
-        for e in group.to_dict("records"):
-            flag = " [synthetic data]" if e.get("synthetic") else ""
-            if (e.get("parameters") or {}).get("comparison_method", "all") != "all":
-                flag = f" (against {e['parameters']['comparison_method']} neighbours){flag}"
-            rows.append(
-                f'<tr><td><a href="{esc(e["href"])}">{esc(e["indicator_name"])}{esc(flag)}</a></td>'
-                f'<td>{esc(e["headline"])}</td>'
-                f'<td>{e["estimate"]:+.2f} ({e["ci_low"]:+.2f} to {e["ci_high"]:+.2f}) {esc(e["unit"])}</td>'
-                f'<td>{_rating(e.get("rating"))}</td></tr>')
-        parts.append(
-            f'<section><h2>{esc(initiative)}</h2><table class="brief-list"><caption>Briefs on {esc(initiative)}'
-            '</caption><thead><tr><th scope="col">Outcome</th><th scope="col">Finding</th>'
-            '<th scope="col">Estimate (95% CI)</th><th scope="col">Strength of evidence</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table></section>")
+    frame = pd.DataFrame(entries) if entries else pd.DataFrame(columns=["synthetic", "initiative_name"])
+    frame["synthetic"] = frame.get("synthetic", False)
+    for synthetic, heading, intro in ((False, "Real published data", REAL_INTRO),
+                                      (True, "Synthetic data: method demonstrations, not evidence", SYNTHETIC_INTRO)):
+        part = frame[frame["synthetic"].fillna(False).astype(bool) == synthetic]
+        if part.empty:
+            continue
+        parts.append(f"<h2>{esc(heading)}</h2><p>{esc(intro)}</p>")
+        for initiative, group in part.groupby("initiative_name", sort=True):
+            parts.append(_initiative_table(initiative, group.to_dict("records")))
     failed = list(failed)
     if failed:
         items = "".join(f"<li>{esc(f['job'])}: {esc(f['error'])}</li>" for f in failed)
@@ -55,6 +50,30 @@ def index_html(entries: Iterable[dict[str, Any]], failed: Iterable[dict[str, Any
         "England: pilot areas against comparison areas over time.</p>" + "".join(parts)
         + f'<footer class="provenance"><p>Built by workbench {esc(workbench.__version__)}.</p></footer>'
         "</main></body></html>\n")
+
+
+REAL_INTRO = ("Briefs on real outcome series published by ONS, OHID and DfE under the Open Government "
+              "Licence, each compared on one geography; every brief says how its series was prepared.")
+SYNTHETIC_INTRO = ("Briefs built from the workbench's generated demo panel, with effects planted on purpose: "
+                   "they show the method at work and say nothing about what the initiatives achieved.")
+
+
+def _initiative_table(initiative: str, entries: list[dict[str, Any]]) -> str:
+    rows = []
+    for e in entries:
+        flag = " [synthetic data]" if e.get("synthetic") else ""
+        if (e.get("parameters") or {}).get("comparison_method", "all") != "all":
+            flag = f" (against {e['parameters']['comparison_method']} neighbours){flag}"
+        rows.append(
+            f'<tr><td><a href="{esc(e["href"])}">{esc(e["indicator_name"])}{esc(flag)}</a></td>'
+            f'<td>{esc(e["headline"])}</td>'
+            f'<td>{e["estimate"]:+.2f} ({e["ci_low"]:+.2f} to {e["ci_high"]:+.2f}) {esc(e["unit"])}</td>'
+            f'<td>{_rating(e.get("rating"))}</td></tr>')
+    kind = "synthetic" if any(e.get("synthetic") for e in entries) else "real"
+    return (f'<section><h3>{esc(initiative)}</h3><table class="brief-list"><caption>Briefs on {esc(initiative)} '
+            f'({kind} data)</caption><thead><tr><th scope="col">Outcome</th><th scope="col">Finding</th>'
+            '<th scope="col">Estimate (95% CI)</th><th scope="col">Strength of evidence</th></tr></thead><tbody>'
+            + "".join(rows) + "</tbody></table></section>")
 
 
 def _rating(rating: dict[str, Any] | None) -> str:

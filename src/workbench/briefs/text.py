@@ -139,3 +139,14 @@ def _p(p: float) -> str:
 def p_value_text(p: float) -> str:
     """A p-value for a table: three decimals, or '< 0.001'."""
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def real_data_sentence(panel) -> str:
+    """One sentence naming real published data, its publisher, geography and window."""
+    entry, prep = panel.dataset, panel.preparation
+    publisher = entry.extra.get("publisher") or entry.source
+    window = f", {prep.window[0]} to {prep.window[1]}" if prep is not None else ""
+    approx = (" Some areas' values are population-weighted approximations built from their parts."
+              if prep is not None and prep.approximate else "")
+    return (f"These are real published statistics ({publisher}), compared on one geography "
+            f"({panel.footprint}){window}.{approx}")

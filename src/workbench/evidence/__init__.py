@@ -16,14 +16,15 @@ from workbench.evidence.catalog import Catalog, DatasetEntry, default_catalog, f
 from workbench.evidence.geography import areas, code_changes
 from workbench.evidence.harmonise import Harmonised, harmonise
 from workbench.evidence.loading import area_aliases, initiatives, load, reorganised_areas, validate_file
-from workbench.evidence.panels import Indicator, OutcomePanel, Overlap, indicator, outcome_panel, overlaps
+from workbench.evidence.panels import Indicator, OutcomePanel, Overlap, dataset_for, indicator, outcome_panel, overlaps
+from workbench.evidence.real_panels import Preparation
 from workbench.evidence.plausibility import Checked, check_plausible
 from workbench.evidence.registers import Initiative, Pilot
 
 __all__ = [
     "Catalog", "Checked", "DatasetEntry", "Harmonised", "Indicator", "Initiative", "OutcomePanel", "Overlap",
-    "Pilot", "SeriesBreak", "SeriesBreakError",
-    "area_aliases", "areas", "check_plausible", "check_window", "code_changes", "default_catalog", "file_digest",
+    "Pilot", "Preparation", "SeriesBreak", "SeriesBreakError",
+    "area_aliases", "areas", "dataset_for", "check_plausible", "check_window", "code_changes", "default_catalog", "file_digest",
     "find_catalog", "harmonise", "indicator", "initiatives", "load", "outcome_panel", "overlaps",
     "reorganised_areas", "series_breaks", "validate_file",
 ]

@@ -38,11 +38,13 @@ class SeriesBreak:
     what: str
     source: str
     indicator: str | None = None
+    doubt: str | None = None
 
     def describe(self) -> str:
-        """One sentence for a brief: which series, from when, what changed."""
+        """One sentence for a brief: which series, from when, what changed (and any doubt about it)."""
         which = f"{self.dataset} ({self.indicator})" if self.indicator else self.dataset
-        return f"{which} breaks in {self.first_affected.label}: {self.what}"
+        doubt = f" (doubtful: {self.doubt})" if self.doubt else ""
+        return f"{which} breaks in {self.first_affected.label}: {self.what}{doubt}"
 
 
 def series_breaks(dataset_id: str, catalog: Catalog | None = None) -> list[SeriesBreak]:
@@ -60,7 +62,8 @@ def series_breaks(dataset_id: str, catalog: Catalog | None = None) -> list[Serie
         except PeriodError as exc:
             raise CatalogError(f"{where}: {exc}") from None
         out.append(SeriesBreak(dataset_id, first, " ".join(str(item["what"]).split()),
-                               str(item["source"]), item.get("indicator")))
+                               str(item["source"]), item.get("indicator"),
+                               " ".join(str(item["doubt"]).split()) if item.get("doubt") else None))
     return out
 
 

@@ -150,6 +150,18 @@ def outcome_panel(initiative_id: str, indicator_id: str, dataset: str = DEFAULT_
     return OutcomePanel(data, ini, meta, entry, entry.digest(), rule, prep)
 
 
+def dataset_for(indicator_id: str, catalog: Catalog | None = None) -> str:
+    """The real published dataset that carries an indicator (its catalogue entry's `indicators`)."""
+    catalog = catalog if catalog is not None else default_catalog()
+    found = [e.id for e in catalog if not e.synthetic
+             and indicator_id in (e.extra.get("indicators") or {}).values()]
+    if len(found) != 1:
+        raise SpecificationError(
+            f"indicator '{indicator_id}' is in {len(found)} real datasets ({', '.join(found) or 'none'}); "
+            "name the dataset")
+    return found[0]
+
+
 def _register_panel(ini: Initiative, indicator_id: str, dataset: str, catalog: Catalog) -> pd.DataFrame:
     """A panel already on the area register's footprint (the synthetic demo)."""
     outcomes = load(dataset, catalog)

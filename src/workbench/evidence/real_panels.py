@@ -34,7 +34,7 @@ from workbench.evidence.catalog import Catalog, DatasetEntry
 from workbench.evidence.geography import authority_register, select_areas
 from workbench.evidence.harmonise import Footprints, Harmonised, harmonise
 from workbench.evidence.loading import load
-from workbench.evidence.plausibility import check_plausible
+from workbench.evidence.plausibility import Checked, check_plausible
 from workbench.evidence.registers import Initiative
 
 DEFAULT_LAST_PERIOD = 2019
@@ -100,20 +100,13 @@ def real_outcome_panel(ini: Initiative, indicator_id: str, entry: DatasetEntry, 
 
     Returns ``(data, preparation)``; ``data`` has the columns of :class:`OutcomePanel` data.
     """
-    raw = load(entry.id, catalog)
-    rows = raw[raw["indicator"] == indicator_id]
-    if rows.empty:
-        raise SpecificationError(f"dataset '{entry.id}' has no rows for indicator '{indicator_id}'")
+    foot = Footprint.of(entry)
+    register = authority_register(catalog)
+    checked, harmonised = _checked_and_harmonised(entry, indicator_id, foot, catalog)
     notes: list[str] = []
-    checked = check_plausible(rows)
     if len(checked.flags):
         notes.append(f"{len(checked.flags)} published value(s) excluded as implausible (publisher errors): "
                      + "; ".join(f"{r.area_code} {r.period}: {r.reason}" for r in checked.flags.itertuples()))
-    foot = Footprint.of(entry)
-    register = authority_register(catalog)
-    population = load(POPULATION, catalog)
-    harmonised = harmonise(checked.data, to=foot.vintage, population=population, combine=foot.combine,
-                           catalog=catalog, register=register)
     data, period_type, period_notes = _periods(harmonised.data, ini.first_post_period)
     notes += period_notes
     breaks = tuple(b for b in series_breaks(entry.id, catalog) if b.indicator in (None, indicator_id))
@@ -136,6 +129,31 @@ def real_outcome_panel(ini: Initiative, indicator_id: str, entry: DatasetEntry, 
                        tuple(notes), harmonised.provenance, checked.flags, dropped, breaks,
                        bool(data["approximate"].any()))
     return data.drop(columns="approximate"), prep
+
+
+_PREPARED: dict[tuple, tuple[Checked, Harmonised]] = {}
+
+
+def _checked_and_harmonised(entry: DatasetEntry, indicator_id: str, foot: Footprint,
+                            catalog: Catalog) -> tuple[Checked, Harmonised]:
+    """The indicator's rows with publisher errors excluded, on the footprint; computed once per process.
+
+    The key holds the digests of the series and of the population weights, so a changed file is
+    prepared again.
+    """
+    population = catalog[POPULATION]
+    key = (str(catalog.path), entry.id, entry.digest(), population.digest(), indicator_id, foot.vintage,
+           tuple(sorted(foot.combine.items())))
+    if key not in _PREPARED:
+        raw = load(entry.id, catalog)
+        rows = raw[raw["indicator"] == indicator_id]
+        if rows.empty:
+            raise SpecificationError(f"dataset '{entry.id}' has no rows for indicator '{indicator_id}'")
+        checked = check_plausible(rows)
+        harmonised = harmonise(checked.data, to=foot.vintage, population=load(POPULATION, catalog),
+                               combine=dict(foot.combine), catalog=catalog, register=authority_register(catalog))
+        _PREPARED[key] = (checked, harmonised)
+    return _PREPARED[key]
 
 
 def _harmonisation_notes(harmonised: Harmonised, targets: dict[str, dict]) -> list[str]:
