@@ -24,6 +24,7 @@ published row maps to a target area in one of these ways, each recorded in the p
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -308,7 +309,9 @@ def _build(target, atoms, group, feet, weights, additive):
         return None, _record(target, "excluded", False, codes, group.iloc[:1],
                              f"only rates published and {why} to weight them")
     year, w = w
-    base.update(value=float(np.dot(frame["value"], w) / w.sum()), numerator=np.nan, denominator=np.nan,
+    # math.fsum is exactly rounded: the same bits on every machine, whatever BLAS np.dot would pick
+    weighted = math.fsum(v * x for v, x in zip(frame["value"].to_numpy(dtype=float), w)) / math.fsum(w)
+    base.update(value=weighted, numerator=np.nan, denominator=np.nan,
                 method="population_weighted", approximate=True,
                 status="approximate", status_reason=f"mean of published rates weighted by {weights['weight']} ({year})")
     return base, _record(target, "population_weighted", True, codes, group.iloc[:1],
