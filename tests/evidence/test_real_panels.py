@@ -127,3 +127,19 @@ def test_the_synthetic_demo_panel_is_unchanged_and_has_no_preparation(catalog):
     panel = evidence.outcome_panel("total_place", "emergency_admissions", catalog=catalog)
     assert panel.preparation is None and panel.synthetic
     assert len(panel.pilot_areas) == 31 and panel.data["period"].between(2004, 2019).all()
+
+
+def test_one_pilot_is_compared_with_the_non_members_and_the_other_pilots_are_left_out(catalog):
+    panel = evidence.outcome_panel("total_place", "gdhi_per_head", dataset="household_income", catalog=catalog,
+                                   pilot="birmingham")
+    assert panel.pilot_areas == ["E08000025"] and panel.initiative.name == "Total Place: Birmingham"
+    whole = evidence.outcome_panel("total_place", "gdhi_per_head", dataset="household_income", catalog=catalog)
+    assert set(panel.comparison_areas) == set(whole.comparison_areas)     # never another pilot's areas
+    note = next(n for n in panel.preparation.notes if "in another pilot of the same initiative" in n)
+    assert note.startswith(f"{len(whole.pilot_areas) - 1} area(s) left out")
+    synthetic = evidence.outcome_panel("total_place", "neet_rate", catalog=catalog, pilot="dorset_poole_bournemouth")
+    assert synthetic.pilot_areas == ["E06000028", "E06000029", "E10000009"]
+    other_members = set(evidence.initiatives(catalog)["total_place"].member_areas) - set(synthetic.pilot_areas)
+    assert len(other_members) == 28 and not set(synthetic.data["area_code"]) & other_members
+    with pytest.raises(SpecificationError, match="Total Place has no pilot 'atlantis'"):
+        evidence.outcome_panel("total_place", "neet_rate", catalog=catalog, pilot="atlantis")

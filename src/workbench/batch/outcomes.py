@@ -33,9 +33,12 @@ class FittedOutcome:
 
 def fit_outcome(initiative: str, indicator: str, *, dataset: str, design: str = "did",
                 comparison_method: str = "all", neighbours: int = 5, compare_within: str | None = "region_code",
-                last_period: int | None = None) -> FittedOutcome:
-    """Build the panel, choose the comparison group and fit `design` (pilots against the rest)."""
-    panel = evidence.outcome_panel(initiative, indicator, dataset=dataset, last_period=last_period)
+                last_period: int | None = None, pilot: str | None = None) -> FittedOutcome:
+    """Build the panel, choose the comparison group and fit `design` (pilots against the rest).
+
+    `pilot` narrows the initiative to one of its pilots (the other pilots' areas are left out).
+    """
+    panel = evidence.outcome_panel(initiative, indicator, dataset=dataset, last_period=last_period, pilot=pilot)
     comparison = analysis.comparison.select(
         panel.data, unit="area_code", time="period", outcome="value", treated=panel.pilot_areas,
         start=panel.initiative.first_post_period, method=comparison_method, k=neighbours,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
@@ -117,14 +118,16 @@ def indicator(indicator_id: str, catalog: Catalog | None = None) -> Indicator:
 
 
 def outcome_panel(initiative_id: str, indicator_id: str, dataset: str = DEFAULT_OUTCOMES,
-                  catalog: Catalog | None = None, last_period: int | None = None) -> OutcomePanel:
+                  catalog: Catalog | None = None, last_period: int | None = None,
+                  pilot: str | None = None) -> OutcomePanel:
     """The panel for comparing an initiative's pilot areas with all eligible non-pilot areas.
 
     Comparison areas are every authority in the panel that is not a member of the initiative;
     the choice is recorded in `comparison_rule`. A real published dataset is first prepared
     (publisher errors excluded, one footprint, non-overlapping periods, a window that crosses no
     break, ending at `last_period`): see :mod:`workbench.evidence.real_panels`; every choice is in
-    `preparation`.
+    `preparation`. `pilot` (a pilot id of the initiative) compares that pilot alone with the
+    non-members; the other pilots' areas are left out, since they were treated too.
     """
     catalog = catalog if catalog is not None else default_catalog()
     registry = initiatives(catalog)
@@ -132,22 +135,34 @@ def outcome_panel(initiative_id: str, indicator_id: str, dataset: str = DEFAULT_
         raise SpecificationError(
             f"unknown initiative '{initiative_id}'; the register has: {', '.join(registry)}"
         )
-    ini = registry[initiative_id]
+    ini, others = one_pilot(registry[initiative_id], pilot)
     meta = indicator(indicator_id, catalog)
     entry = catalog[dataset]
     if entry.synthetic or entry.extra.get("harmonised_boundaries"):
         data, prep = _register_panel(ini, indicator_id, dataset, catalog), None
+        data = data[~data["area_code"].isin(others)]
         where = "upper-tier authorities in the area register"
     else:
-        data, prep = real_outcome_panel(ini, indicator_id, entry, catalog, last_period)
+        data, prep = real_outcome_panel(ini, indicator_id, entry, catalog, last_period, others)
         where = prep.footprint
     columns = ["area_code", "area_name", "region_code", "period", "value", "numerator", "denominator",
                "pilot", "post", "treated"]
     data = data[columns + [c for c in ("period_label",) if c in data]]
     data = data.sort_values(["area_code", "period"], ignore_index=True)
     n_comparison = data.loc[~data["pilot"], "area_code"].nunique()
-    rule = f"all {n_comparison} {where} that are not members of {ini.name}"
+    rule = f"all {n_comparison} {where} that are not members of {ini.name.split(': ')[0]}"
     return OutcomePanel(data, ini, meta, entry, entry.digest(), rule, prep)
+
+
+def one_pilot(ini: Initiative, pilot: str | None) -> tuple[Initiative, tuple[str, ...]]:
+    """The initiative narrowed to one pilot (named "Initiative: Pilot"), and the other pilots' members."""
+    if pilot is None:
+        return ini, ()
+    chosen = next((p for p in ini.pilots if p.id == pilot), None)
+    if chosen is None:
+        raise SpecificationError(f"{ini.name} has no pilot '{pilot}'; its pilots: {', '.join(p.id for p in ini.pilots)}")
+    others = tuple(c for c in ini.member_areas if c not in chosen.members)
+    return dataclasses.replace(ini, name=f"{ini.name}: {chosen.name}", pilots=(chosen,)), others
 
 
 def dataset_for(indicator_id: str, catalog: Catalog | None = None) -> str:

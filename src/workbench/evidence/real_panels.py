@@ -95,9 +95,11 @@ class Footprint:
 
 
 def real_outcome_panel(ini: Initiative, indicator_id: str, entry: DatasetEntry, catalog: Catalog,
-                       last_period: int | None = None) -> tuple[pd.DataFrame, Preparation]:
+                       last_period: int | None = None, others: tuple[str, ...] = ()) -> tuple[pd.DataFrame, Preparation]:
     """The analysis panel of one real indicator for one initiative, and how it was prepared.
 
+    ``others`` are member authorities of the same initiative that are neither pilots here nor fair
+    comparisons (the other pilots, in a one-pilot panel): areas with any of their land are left out.
     Returns ``(data, preparation)``; ``data`` has the columns of :class:`OutcomePanel` data.
     """
     foot = Footprint.of(entry)
@@ -118,12 +120,14 @@ def real_outcome_panel(ini: Initiative, indicator_id: str, entry: DatasetEntry, 
         notes.append("pooled periods used: " + ", ".join(sorted(data["period_label"].unique())))
     targets = _targets(register, foot, harmonised)
     notes += _harmonisation_notes(harmonised, targets)
-    data, dropped = _pilots(data, ini, targets, Footprints(register), foot)
+    data, dropped = _pilots(data, ini, targets, Footprints(register), foot, others)
     data, unbalanced = _balance(data)
     dropped.update(unbalanced)
-    if dropped:
-        notes.append(f"{len(dropped)} area(s) left out: "
-                     + "; ".join(f"{targets.get(c, {}).get('name', c)}: {why}" for c, why in sorted(dropped.items())))
+    by_reason: dict[str, list[str]] = {}
+    for code, why in sorted(dropped.items()):
+        by_reason.setdefault(why, []).append(targets.get(code, {}).get("name", code))
+    for why, names in by_reason.items():
+        notes.append(f"{len(names)} area(s) left out, {why}: {', '.join(sorted(names))}")
     _require(data, ini, entry, indicator_id)
     prep = Preparation(foot.words, period_type, (int(data["period"].min()), int(data["period"].max())),
                        tuple(notes), harmonised.provenance, checked.flags, dropped, breaks,
@@ -222,17 +226,21 @@ def _targets(register: pd.DataFrame, foot: Footprint, harmonised: Harmonised) ->
     return out
 
 
-def _pilots(data: pd.DataFrame, ini: Initiative, targets: dict[str, dict], feet: Footprints, foot: Footprint):
+def _pilots(data: pd.DataFrame, ini: Initiative, targets: dict[str, dict], feet: Footprints, foot: Footprint,
+            others: tuple[str, ...] = ()):
     """Mark pilot areas: a target area is a pilot when all its land belongs to member authorities."""
     for name, members in foot.combine.items():
         feet.atoms[name] = frozenset().union(*(feet.of(c) for c in members))
     member_atoms = frozenset().union(*(feet.of(c) or frozenset() for c in ini.member_areas))
+    other_atoms = frozenset().union(*(feet.of(c) or frozenset() for c in others))
     dropped: dict[str, str] = {}
     pilot = {}
     for code in data["area_code"].unique():
         atoms = feet.atoms.get(code) or feet.of(code) or frozenset()
         inside = atoms & member_atoms
-        if inside and inside != atoms:
+        if atoms & other_atoms:
+            dropped[code] = "in another pilot of the same initiative: treated, so not a comparison"
+        elif inside and inside != atoms:
             dropped[code] = f"partly inside {ini.name}'s member authorities: neither a pilot nor a fair comparison"
         pilot[code] = bool(inside) and inside == atoms
     data = data[~data["area_code"].isin(list(dropped))].copy()
