@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 # libyaml's safe loader when PyYAML was built with it (same documents, about ten times faster:
 # every brief reads the catalogue and the initiative register several times)
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# the folder of the content-addressed store shared by a build's workers (the batch sets it)
+STORE_ENV = "WORKBENCH_STORE"
+T = TypeVar("T")
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
@@ -53,3 +58,38 @@ def read_yaml(path: str | os.PathLike, fail: Callable[[str, int | None], Excepti
             mark = getattr(exc, "problem_mark", None)
             raise fail(f"not valid YAML ({getattr(exc, 'problem', exc)})", mark.line + 1 if mark else None) from None
         raise
+
+
+def computed_once(key: str, compute: Callable[[], T], accept: Callable[[Any], bool] = lambda value: True) -> T:
+    """``compute()``, kept under ``key`` in the store named by ``$WORKBENCH_STORE`` (if it is set).
+
+    A per-key ``flock`` makes a second process wait for the first one's value instead of computing
+    it again; entries are written to a temporary file and renamed, so a reader never sees half of
+    one. An entry that cannot be read, or that ``accept`` rejects, is computed again. Without the
+    variable (a researcher in JupyterLab) this is just ``compute()``.
+    """
+    root = os.environ.get(STORE_ENV)
+    if not root:
+        return compute()
+    path = Path(root) / key[:2] / f"{key}.pickle"
+    found = _read_entry(path, accept)
+    if found is not None:
+        return found
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        found = _read_entry(path, accept)
+        if found is not None:
+            return found
+        value = compute()
+        atomic_write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    return value
+
+
+def _read_entry(path: Path, accept: Callable[[Any], bool]):
+    try:
+        with open(path, "rb") as fh:
+            value = pickle.load(fh)
+    except (FileNotFoundError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        return None
+    return value if accept(value) else None

@@ -21,12 +21,8 @@ to a temporary file and renamed, so a reader never sees half an entry. Without t
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
-import pickle
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 
@@ -34,8 +30,9 @@ from workbench.analysis import fit as analysis_fit
 from workbench.analysis.comparison import ComparisonGroup
 from workbench.analysis.results import Result
 from workbench.batch.keys import canonical_digest, code_version
+from workbench.io import STORE_ENV, computed_once
 
-STORE_ENV = "WORKBENCH_STORE"
+__all__ = ["STORE_ENV", "data_digest", "fit", "fit_key"]
 
 
 def data_digest(frame: pd.DataFrame) -> str:
@@ -55,40 +52,8 @@ def fit_key(design: str, data: pd.DataFrame, comparison: ComparisonGroup | None,
 
 def fit(design: str, data: pd.DataFrame, *, comparison: ComparisonGroup | None = None, **spec) -> Result:
     """`analysis.fit`, computed once per key when a store is configured (see the module docstring)."""
-    root = os.environ.get(STORE_ENV)
-    if not root:
+    if not os.environ.get(STORE_ENV):
         return analysis_fit(design, data, comparison=comparison, **spec)
-    key = fit_key(design, data, comparison, spec)
-    path = Path(root) / key[:2] / f"{key}.pickle"
-    found = _read(path)
-    if found is not None:
-        return found
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)          # a second process waits for the first one's fit
-        found = _read(path)
-        if found is not None:
-            return found
-        result = analysis_fit(design, data, comparison=comparison, **spec)
-        _write(path, result)
-    return result
-
-
-def _read(path: Path) -> Result | None:
-    try:
-        with open(path, "rb") as fh:
-            value = pickle.load(fh)
-    except (FileNotFoundError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
-        return None
-    return value if isinstance(value, Result) else None
-
-
-def _write(path: Path, result: Result) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:16]}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return computed_once(fit_key(design, data, comparison, spec),
+                         lambda: analysis_fit(design, data, comparison=comparison, **spec),
+                         accept=lambda value: isinstance(value, Result))

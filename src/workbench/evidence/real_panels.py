@@ -22,8 +22,13 @@ rest, :func:`real_outcome_panel` makes every choice the brief must then state:
 
 from __future__ import annotations
 
+import copy
+import functools
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -36,6 +41,7 @@ from workbench.evidence.harmonise import Footprints, Harmonised, harmonise
 from workbench.evidence.loading import load
 from workbench.evidence.plausibility import Checked, check_plausible
 from workbench.evidence.registers import Initiative
+from workbench.io import computed_once
 
 DEFAULT_LAST_PERIOD = 2019
 MIN_PRE_PERIODS = 2
@@ -120,7 +126,7 @@ def real_outcome_panel(ini: Initiative, indicator_id: str, entry: DatasetEntry, 
         notes.append("pooled periods used: " + ", ".join(sorted(data["period_label"].unique())))
     targets = _targets(register, foot, harmonised)
     notes += _harmonisation_notes(harmonised, targets)
-    data, dropped = _pilots(data, ini, targets, Footprints(register), foot, others)
+    data, dropped = _pilots(data, ini, targets, _footprints(catalog, register), foot, others)
     data, unbalanced = _balance(data)
     dropped.update(unbalanced)
     by_reason: dict[str, list[str]] = {}
@@ -135,29 +141,56 @@ def real_outcome_panel(ini: Initiative, indicator_id: str, entry: DatasetEntry, 
     return data.drop(columns="approximate"), prep
 
 
-_PREPARED: dict[tuple, tuple[Checked, Harmonised]] = {}
+_PREPARED: dict[str, tuple[Checked, Harmonised]] = {}
+REGISTER = "local_authorities"
 
 
 def _checked_and_harmonised(entry: DatasetEntry, indicator_id: str, foot: Footprint,
                             catalog: Catalog) -> tuple[Checked, Harmonised]:
-    """The indicator's rows with publisher errors excluded, on the footprint; computed once per process.
+    """The indicator's rows with publisher errors excluded, on the footprint: computed once.
 
-    The key holds the digests of the series and of the population weights, so a changed file is
-    prepared again.
+    Once per process, and once per build when the batch's store is set (``WORKBENCH_STORE``). The
+    key holds the digests of the series, the population weights, the authority register and the
+    evidence code, so a changed file or rule is prepared again.
     """
-    population = catalog[POPULATION]
-    key = (str(catalog.path), entry.id, entry.digest(), population.digest(), indicator_id, foot.vintage,
-           tuple(sorted(foot.combine.items())))
+    key = hashlib.sha256(json.dumps(
+        ["prepared-series", entry.id, entry.digest(), catalog[POPULATION].digest(), catalog[REGISTER].digest(),
+         indicator_id, foot.vintage, sorted(foot.combine.items()), _evidence_code_digest()]).encode()).hexdigest()
     if key not in _PREPARED:
-        raw = load(entry.id, catalog)
-        rows = raw[raw["indicator"] == indicator_id]
-        if rows.empty:
-            raise SpecificationError(f"dataset '{entry.id}' has no rows for indicator '{indicator_id}'")
-        checked = check_plausible(rows)
-        harmonised = harmonise(checked.data, to=foot.vintage, population=load(POPULATION, catalog),
-                               combine=dict(foot.combine), catalog=catalog, register=authority_register(catalog))
-        _PREPARED[key] = (checked, harmonised)
+        def prepare() -> tuple[Checked, Harmonised]:
+            raw = load(entry.id, catalog)
+            rows = raw[raw["indicator"] == indicator_id]
+            if rows.empty:
+                raise SpecificationError(f"dataset '{entry.id}' has no rows for indicator '{indicator_id}'")
+            checked = check_plausible(rows)
+            harmonised = harmonise(checked.data, to=foot.vintage, population=load(POPULATION, catalog),
+                                   combine=dict(foot.combine), catalog=catalog, register=authority_register(catalog))
+            return checked, harmonised
+        _PREPARED[key] = computed_once(key, prepare, accept=lambda v: isinstance(v, tuple) and len(v) == 2)
     return _PREPARED[key]
+
+
+_FOOTPRINTS: dict[tuple[str, str], Footprints] = {}
+
+
+def _footprints(catalog: Catalog, register: pd.DataFrame) -> Footprints:
+    """The register's footprints (built once per register file), as a copy the caller may extend."""
+    key = (str(catalog.path), catalog[REGISTER].digest())
+    if key not in _FOOTPRINTS:
+        _FOOTPRINTS[key] = Footprints(register)
+    feet = copy.copy(_FOOTPRINTS[key])
+    feet.atoms = dict(feet.atoms)
+    return feet
+
+
+@functools.cache
+def _evidence_code_digest() -> str:
+    """A digest of the evidence package's code: a change to a rule prepares every series again."""
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 def _harmonisation_notes(harmonised: Harmonised, targets: dict[str, dict]) -> list[str]:
