@@ -31,6 +31,7 @@ from workbench.errors import DataValidationError
 MAX_BYTES_ENV = "WORKBENCH_INGEST_MAX_BYTES"
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 GSS = re.compile(r"[EWSNK]\d{8}")
+ITL = re.compile(r"(TL|UK)[A-N][0-9A-Z]{0,3}")   # International Territorial Levels (ONS's ITL regions)
 # English local-authority code prefixes: these must be in the register; other GSS codes
 # (England E92, regions E12, combined authorities E47, UK K02, Wales W06 ...) are accepted as they are.
 LA_PREFIXES = ("E06", "E07", "E08", "E09", "E10")
@@ -221,10 +222,10 @@ def check_panel(panel: pd.DataFrame, geography: Geography, columns: Columns = Co
 def _area_codes(panel: pd.DataFrame, geography: Geography, column: str) -> list[Problem]:
     out = []
     codes = panel["area_code"].astype(str)
-    bad_form = ~codes.map(lambda c: bool(GSS.fullmatch(c)))
+    bad_form = ~codes.map(lambda c: bool(GSS.fullmatch(c) or ITL.fullmatch(c)))
     unknown = ~bad_form & codes.str[:3].isin(LA_PREFIXES) & ~codes.isin(geography.known)
     for row, code in zip(panel["source_row"][bad_form & ~codes.isin(geography.retired)], codes[bad_form]):
-        out.append(Problem(int(row), column, f"{code!r} is not an area code (expected a GSS code such as E06000001)"))
+        out.append(Problem(int(row), column, f"{code!r} is not an area code (expected a GSS code such as E06000001, or an ITL code)"))
     for row, code in zip(panel["source_row"][unknown], codes[unknown]):
         out.append(Problem(int(row), column, f"unknown area code {code!r} (expected a code in the local-authority "
                                              "register, evidence/registers/local_authorities.csv)"))

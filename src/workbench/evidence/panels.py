@@ -9,7 +9,7 @@ import pandas as pd
 from workbench.display import key_value_table
 from workbench.errors import SpecificationError
 from workbench.evidence.catalog import Catalog, DatasetEntry, default_catalog
-from workbench.evidence.loading import AREAS, INDICATORS, initiatives, load
+from workbench.evidence.loading import AREAS, INDICATORS, area_aliases, initiatives, load
 from workbench.evidence.registers import Initiative
 
 DEFAULT_OUTCOMES = "outcomes_demo"
@@ -108,6 +108,7 @@ def outcome_panel(initiative_id: str, indicator_id: str, dataset: str = DEFAULT_
     rows = outcomes[outcomes["indicator"] == indicator_id]
     if rows.empty:
         raise SpecificationError(f"dataset '{dataset}' has no rows for indicator '{indicator_id}'")
+    require_pilot_areas(rows, ini, dataset, catalog)
     areas = load(AREAS, catalog).set_index("area_code")
     data = rows.drop(columns="indicator").copy()
     data.insert(1, "area_name", data["area_code"].map(areas["name"]))
@@ -122,6 +123,21 @@ def outcome_panel(initiative_id: str, indicator_id: str, dataset: str = DEFAULT_
             f"of {ini.name}")
     entry = catalog[dataset]
     return OutcomePanel(data, ini, meta, entry, entry.digest(), rule)
+
+def require_pilot_areas(rows: pd.DataFrame, ini: Initiative, dataset: str, catalog: Catalog | None = None) -> None:
+    """Refuse a dataset that lacks any pilot area of the initiative, naming the areas, before any model runs.
+
+    Area codes are compared through the register's aliases (a former code counts as its area).
+    """
+    aliases = area_aliases(catalog)
+    present = {aliases.get(code, code) for code in rows["area_code"].astype(str).unique()}
+    missing = [code for code in ini.member_areas if aliases.get(code, code) not in present]
+    if missing:
+        raise SpecificationError(
+            f"dataset '{dataset}' has no rows for the pilot areas of {ini.name}: {', '.join(missing)} "
+            f"({len(missing)} of {len(ini.member_areas)}); choose a dataset that covers them, or bring it to "
+            "their geography first (evidence.harmonise)")
+
 
 @dataclass(frozen=True)
 class Overlap:
