@@ -226,3 +226,15 @@ def test_an_initiative_whose_pilots_are_not_in_the_dataset_says_so_when_the_pane
                                                  r"E\d{8}.* \(\d+ of \d+\)"):
         evidence.outcome_panel("total_place", "emergency_admissions", dataset="few_areas",
                                catalog=reload(evidence_tree))
+
+
+def test_an_indicator_described_in_the_register_is_no_longer_undocumented(evidence_tree, tmp_path):
+    path = write(tmp_path / "a.csv", LONG + "E06000001,Hartlepool,2009,claimant_rate,3.8,,\n")
+    ingest.ingest(path, "mine", catalog=evidence_tree)
+    catalog = reload(evidence_tree)
+    assert catalog["mine"].extra["undocumented_indicators"] == ingest.undocumented("mine", catalog) == ["claimant_rate"]
+    register = catalog.root / "registers" / "indicators.csv"
+    with register.open("a", encoding="utf-8") as fh:   # the README's recipe: one row in the register
+        fh.write("claimant_rate,Claimant rate,claimants as a share of residents aged 16-64,Economic regeneration,"
+                 "percent of residents aged 16-64,100,lower,upper,ONS claimant count,\n")
+    assert ingest.undocumented("mine", reload(evidence_tree)) == []

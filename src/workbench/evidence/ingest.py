@@ -196,6 +196,20 @@ def check_frame(frame: pd.DataFrame, fmt: str = "long", **kwargs) -> Checked:
     return check(text.encode("utf-8"), fmt, name=kwargs.pop("name", "<frame>"), **kwargs)
 
 
+def undocumented(dataset_id: str, catalog: Catalog | None = None) -> list[str]:
+    """The indicators of a catalogued dataset that the indicator register does not describe (now).
+
+    The catalogue entry's ``undocumented_indicators`` is the list as it was at ingest; once a
+    row for an indicator is added to ``evidence/registers/indicators.csv`` it leaves this list.
+    """
+    catalog = catalog if catalog is not None else default_catalog()
+    documented = set(load(INDICATORS, catalog)["indicator"])
+    found = load(dataset_id, catalog)
+    if "indicator" not in found:
+        return []
+    return [i for i in dict.fromkeys(found["indicator"].astype(str)) if i not in documented]
+
+
 def _order(p: Problem):
     return (p.row or 0, p.column or "", p.problem)
 
