@@ -37,6 +37,7 @@ CORPUS = [
     ("header_only.csv", [], 2, None, "no rows of data under the header (expected at least one row)"),
     ("html_error_page.csv", [], 1, None, "is an HTML or XML page, not a CSV file"),
     ("binary_junk.csv", [], 3, None, "is binary, not text (a NUL byte at byte 8"),
+    ("excel_workbook.xlsx", [], None, None, "is a zip archive, such as an Excel (.xlsx) or OpenDocument workbook"),
     ("not_gzip.csv.gz", [], None, None, "ends in .gz but is not gzip-compressed"),
     ("too_large.csv", ["--max-bytes", "100"], None, None, "bytes, above the 100 bytes ingest loads whole"),
     ("mixed_period_types.csv", [], 3, "period", "period 2010/11 is financial where the other periods of "

@@ -100,6 +100,9 @@ def decode(raw: bytes, name: str) -> str:
     """UTF-8 text of a delimited file (a byte-order mark dropped), or one clear error."""
     if not raw.strip():
         raise DataValidationError(name, "file is empty (expected a header row and rows of data)")
+    if raw.startswith(b"PK\x03\x04"):
+        raise DataValidationError(name, "is a zip archive, such as an Excel (.xlsx) or OpenDocument workbook "
+                                        "(expected CSV: save the sheet as 'CSV UTF-8')")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(raw):
         raise DataValidationError(name, "is UTF-16 text (expected UTF-8: save it as 'CSV UTF-8')", row=1)
     if b"\x00" in raw:
