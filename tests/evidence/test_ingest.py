@@ -238,3 +238,15 @@ def test_an_indicator_described_in_the_register_is_no_longer_undocumented(eviden
         fh.write("claimant_rate,Claimant rate,claimants as a share of residents aged 16-64,Economic regeneration,"
                  "percent of residents aged 16-64,100,lower,upper,ONS claimant count,\n")
     assert ingest.undocumented("mine", reload(evidence_tree)) == []
+
+
+def test_ingests_running_at_once_keep_every_entry(evidence_tree, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    files = [write(tmp_path / f"f{i}.csv", LONG + f"E06000001,Hartlepool,{2000 + i},x{i},1,,\n") for i in range(6)]
+    with ThreadPoolExecutor(3) as pool:
+        done = list(pool.map(lambda item: ingest.ingest(item[1], f"set_{item[0]}", catalog=evidence_tree),
+                             enumerate(files)))
+    entries = reload(evidence_tree).entries
+    assert {f"set_{i}" for i in range(6)} <= set(entries) and all(d.new for d in done)
+    assert [entries[f"set_{i}"].extra["indicators_found"] for i in range(6)] == [[f"x{i}"] for i in range(6)]

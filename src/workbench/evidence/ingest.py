@@ -18,12 +18,15 @@ recorded under ``versions``. Every write is atomic: the data file, then the cata
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import fcntl
 import io
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -292,6 +295,30 @@ def ingest(path: str | os.PathLike, dataset_id: str, fmt: str | None = None, *, 
     else:
         checked = check(path, fmt, catalog=catalog, options=options, quarantine=quarantine is not None,
                         max_bytes=max_bytes)
+    with catalog_lock(catalog):
+        return _store(catalog, path, dataset_id, checked, quarantine, title, licence, source, provenance)
+
+
+@contextlib.contextmanager
+def catalog_lock(catalog: Catalog):
+    """Hold an exclusive lock on the catalogue file, so that two ingests never lose each other's entry.
+
+    The catalogue is replaced by rename, so the lock is taken again if the file changed meanwhile.
+    """
+    while True:
+        with open(catalog.path, "rb") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                if os.fstat(handle.fileno()).st_ino == os.stat(catalog.path).st_ino:
+                    yield
+                    return
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _store(catalog: Catalog, path: Path, dataset_id: str, checked: Checked, quarantine, title, licence, source,
+           provenance) -> Ingested:
+    """Copy the file under evidence/ and write its catalogue entry (the caller holds the lock)."""
     raw_spec = _raw_entries(catalog).get(dataset_id)
     version = _next_version(catalog, dataset_id, raw_spec)
     folder = catalog.root / INGESTED / dataset_id / f"v{version}"
@@ -436,14 +463,18 @@ def replace_entry(text: str, dataset_id: str, block: str) -> str:
 
 
 def _write_entry(catalog: Catalog, dataset_id: str, spec: Mapping[str, Any]) -> None:
-    """Write the entry into the catalogue atomically, after checking the result reads back."""
-    text = replace_entry(catalog.path.read_text(encoding="utf-8"), dataset_id, entry_text(dataset_id, spec))
-    probe = catalog.path.with_name(f".{catalog.path.name}.{os.getpid()}.check")
+    """Write the entry into the catalogue atomically, after checking that the result reads back
+    with every other entry as it was."""
+    current = catalog.path.read_text(encoding="utf-8")
+    text = replace_entry(current, dataset_id, entry_text(dataset_id, spec))
+    fd, probe = tempfile.mkstemp(prefix=f".{catalog.path.name}.", suffix=".check", dir=catalog.root)
     try:
-        probe.write_text(text, encoding="utf-8")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
         after = Catalog.from_file(probe)
-        if dataset_id not in after.entries or set(after.entries) != set(catalog.entries) | {dataset_id}:
-            raise CatalogError(f"{catalog.path}: writing the entry for '{dataset_id}' would change other entries")
     finally:
-        probe.unlink(missing_ok=True)
+        Path(probe).unlink(missing_ok=True)
+    before = set(_raw_entries(catalog))
+    if dataset_id not in after.entries or set(after.entries) != before | {dataset_id}:
+        raise CatalogError(f"{catalog.path}: writing the entry for '{dataset_id}' would change other entries")
     atomic_write_text(catalog.path, text)
