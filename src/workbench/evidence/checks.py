@@ -116,6 +116,8 @@ def decode(raw: bytes, name: str) -> str:
         raise DataValidationError(
             name, f"byte 0x{raw[exc.start]:02x} is not UTF-8 (the file looks Latin-1 or Windows-1252 "
                   "encoded; expected UTF-8: save it as 'CSV UTF-8')", row=row, column=column) from None
+    if text.lstrip().lower().startswith(("<!doctype", "<html", "<?xml")):
+        raise DataValidationError(name, "is an HTML or XML page, not a CSV file (a failed download?)", row=1)
     controls = sum(1 for c in text[:4096] if ord(c) < 32 and c not in "\r\n\t")
     if controls > max(2, len(text[:4096]) // 100):
         raise DataValidationError(name, f"is binary, not text ({controls} control characters in its first "
@@ -140,8 +142,6 @@ def _where(raw: bytes, offset: int) -> tuple[int, str | None]:
 
 def _check_delimiter(text: str, name: str) -> None:
     header = text.lstrip("\ufeff").split("\n", 1)[0]
-    if header.lstrip().lower().startswith(("<!doctype", "<html", "<?xml")):
-        return  # the readers name an HTML page as such
     for sep, what in ((";", "semicolons"), ("\t", "tabs")):
         if header.count(sep) >= 1 and "," not in header:
             decimal = " and decimal commas" if sep == ";" and re.search(r"\d,\d", text[:4096]) else ""

@@ -172,7 +172,7 @@ def check(source: str | os.PathLike | bytes, fmt: str | None = None, *, name: st
     layout = layout_of(fmt, text)
     options = _options(layout, options)
     records = _records(text, name)
-    panel, found = _read_all(records, layout, name, options)
+    panel, found = _read_all(text, records, layout, name, options)
     if panel.empty and not found:
         raise IngestError(name, [Problem(2, None, "no rows of data under the header (expected at least one row)")])
     units = {**_register_units(catalog), **panel.attrs.get("units", {})}
@@ -249,11 +249,11 @@ def _blanked(records: list[list[str]], rows: set[int]) -> str:
     return out.getvalue()
 
 
-def _read_all(records: list[list[str]], layout: str, name: str, options: dict) -> tuple[pd.DataFrame, list[Problem]]:
+def _read_all(text: str, records: list[list[str]], layout: str, name: str,
+              options: dict) -> tuple[pd.DataFrame, list[Problem]]:
     """Read with the layout's reader; blank each row with a problem and read again, so that every
     problem is found (a reader stops at the first kind it meets)."""
     reader, found, blank = readers.get(layout), [], set()
-    text = _blanked(records, blank)
     for _ in range(MAX_PASSES):
         try:
             return reader(text, name=name, **options), found
