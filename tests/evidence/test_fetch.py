@@ -51,6 +51,10 @@ def fingertips_api_csv() -> bytes:
     for line in rows:
         code, name, period, value, *_ = line.split(",")
         out.append(f'90803,"Children in care",E92000001,England,{code},"{name}",UA,Persons,<18 yrs,,,{period},{value},,,,,')
+    # breakdowns the API adds: another sex, and a category (deprivation decile) of the parent area
+    out.append('90803,"Children in care",E92000001,England,E47000001,"Greater Manchester",UA,Male,<18 yrs,,,2012,80.1,,,,,')
+    out.append('90803,"Children in care",,,E92000001,England,England,Persons,<18 yrs,'
+               '"County & UA deprivation deciles",Most deprived decile,2012,120.4,,,,,')
     return ("\r\n".join(out) + "\r\n").encode()
 
 

@@ -346,9 +346,18 @@ def read_fingertips_api(text: str, name: str = "<text>", indicators: Mapping[str
                         period_type: str | None = "financial") -> pd.DataFrame:
     """The Fingertips API's CSV (``/api/all_data/csv/by_indicator_id``): counts and denominators kept.
 
-    Only rows for persons of all categories are expected; ``Value note`` goes to ``note``.
+    The API also returns breakdowns: rows with a ``Category Type`` (deprivation deciles and the
+    like) and, where it has them, sexes other than Persons. The panel keeps the rows for persons
+    of all categories and counts the others in ``attrs['breakdown_rows']``. ``Value note`` goes to ``note``.
     """
     table = _table(text, name, ["Indicator Name", "Area Code", "Area Name", "Time period", "Value"])
+    everyone = pd.Series(True, index=table.index)
+    if "Category Type" in table:
+        everyone &= table["Category Type"].str.strip() == ""
+    if "Sex" in table and (table["Sex"].str.strip() == "Persons").any():
+        everyone &= table["Sex"].str.strip() == "Persons"
+    breakdown_rows = int((~everyone).sum())
+    table = table[everyone]
     problems = _Problems(name)
     value, status, reason = _numbers(table["Value"], "Value", problems, SUPPRESSION_MARKERS)
     numeric = {}
@@ -364,7 +373,8 @@ def read_fingertips_api(text: str, name: str = "<text>", indicators: Mapping[str
         "value": value, "status": status, "status_reason": reason,
         "note": table["Value note"].str.strip() if "Value note" in table else "", **numeric,
     }, index=table.index).join(periods)
-    return _finish(frame, set(periods["period_type"]), name=name, layout="fingertips_api")
+    return _finish(frame, set(periods["period_type"]), name=name, layout="fingertips_api",
+                   breakdown_rows=breakdown_rows)
 
 
 NOMIS_ROLES = ("value", "numerator", "denominator", "lci_95", "uci_95")
