@@ -91,6 +91,59 @@ def cmd_plan(args) -> int:
     return EXIT_OK
 
 
+def _pairs(items: list[str] | None, what: str) -> dict[str, str]:
+    """NAME=VALUE arguments as a dict; anything else is a one-line error."""
+    out = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise WorkbenchError(f"{what} {item!r} is not NAME=VALUE")
+        out[key] = value
+    return out
+
+
+def _reader_options(args) -> dict:
+    return {"indicator": getattr(args, "indicator", None), "area_column": args.area_column, "name_column": args.name_column,
+            "measures": _pairs(args.measure, "--measure") or None, "period_type": args.period_type}
+
+
+def cmd_ingest(args) -> int:
+    from workbench.evidence import ingest
+
+    done = ingest.ingest(args.file, args.dataset, args.format, catalog=_catalog(args), quarantine=args.quarantine,
+                         options=_reader_options(args), title=args.title, licence=args.licence, source=args.source,
+                         max_bytes=args.max_bytes)
+    print(done.summary())
+    return EXIT_OK
+
+
+def cmd_fetch(args) -> int:
+    from workbench.evidence import fetch
+
+    fetcher = fetch.Fetcher(cache=args.cache, refresh=args.refresh)
+    request = fetch.request_for(args.source, name=args.name, indicator=args.indicator, area_type=args.area_type,
+                                parent_area_type=args.parent_area_type, dataset=args.nomis_dataset,
+                                params=_pairs(args.param, "--param"), ref=args.ref)
+    options = _reader_options(args)
+    options["indicator"] = args.indicator if args.source == "nomis" else None
+    done = fetch.fetch_and_ingest(request, fetcher, dataset_id=args.dataset, catalog=_catalog(args),
+                                  quarantine=args.quarantine, options=options)
+    print(done.summary())
+    return EXIT_OK
+
+
+def _ingest_options(p: argparse.ArgumentParser, indicator: bool = True) -> None:
+    p.add_argument("--quarantine", metavar="PATH", help="let the good rows in; write the bad ones to PATH (CSV, with a reason column)")
+    if indicator:
+        p.add_argument("--indicator", help="indicator id for a file of one indicator (wide, nomis, long without an indicator column)")
+    p.add_argument("--area-column", help="wide tables: the column of area codes (default area_code)")
+    p.add_argument("--name-column", help="wide tables: the column of area names")
+    p.add_argument("--measure", action="append", metavar="NAME=ROLE",
+                   help="nomis: the role of a MEASURE_NAME (value, numerator, denominator, lci_95, uci_95)")
+    p.add_argument("--period-type", choices=("financial", "academic"), help="what a label such as 2008/09 means (default financial)")
+    p.add_argument("--catalog", help="catalogue file (default: evidence/catalog.yaml of this project)")
+
+
 def cmd_designs(args) -> int:
     from workbench import analysis
 
@@ -138,6 +191,33 @@ def parser() -> argparse.ArgumentParser:
     pl.add_argument("--only", metavar="PATTERN", help="only jobs whose id contains PATTERN or matches it as a glob")
     pl.add_argument("--force", action="store_true", help="as `build --force` would see it")
     pl.set_defaults(func=cmd_plan)
+
+    i = sub.add_parser("ingest", help="check a file and add it to the evidence base as a dataset (new, or a new version)")
+    i.add_argument("file", help="the data file (CSV, or gzipped CSV)")
+    i.add_argument("--as", dest="dataset", required=True, metavar="ID", help="the dataset id (new, or catalogued)")
+    i.add_argument("--format", choices=("ons", "fingertips", "nomis", "wide", "long"),
+                   help="the publisher's layout (default: told from the header)")
+    i.add_argument("--title", help="a title for a new dataset's catalogue entry")
+    i.add_argument("--licence", help="the data's licence (e.g. Open Government Licence v3.0)")
+    i.add_argument("--source", help="where the data came from")
+    i.add_argument("--max-bytes", type=int, help="refuse files larger than this (default 256 MiB or $WORKBENCH_INGEST_MAX_BYTES)")
+    _ingest_options(i)
+    i.set_defaults(func=cmd_ingest)
+
+    f = sub.add_parser("fetch", help="download a published series (cached), then ingest it")
+    f.add_argument("source", choices=("ons", "fingertips", "nomis"), help="the publisher")
+    f.add_argument("name", nargs="?", help="ons: the Explore Local Statistics indicator (e.g. claimant-count)")
+    f.add_argument("--indicator", help="fingertips: the indicator id (e.g. 90630); nomis: the id the series gets")
+    f.add_argument("--area-type", help="fingertips: the child area type id (102: upper tier before April 2019)")
+    f.add_argument("--parent-area-type", default="15", help="fingertips: the parent area type id (default 15, England)")
+    f.add_argument("--dataset", dest="nomis_dataset", metavar="NM_...", help="nomis: the dataset (e.g. NM_162_1)")
+    f.add_argument("--param", action="append", metavar="NAME=VALUE", help="nomis: a query parameter (geography=..., date=...)")
+    f.add_argument("--ref", default="main", help="ons: the branch or commit of the published data (default main)")
+    f.add_argument("--as", dest="dataset", metavar="ID", help="the dataset id (default: from the request)")
+    f.add_argument("--cache", help="cache folder (default $WORKBENCH_CACHE or ~/.cache/workbench/fetch)")
+    f.add_argument("--refresh", action="store_true", help="fetch again even if the request is cached")
+    _ingest_options(f, indicator=False)
+    f.set_defaults(func=cmd_fetch)
 
     g = sub.add_parser("designs", help="list the analysis designs in the estimator registry")
     g.set_defaults(func=cmd_designs)

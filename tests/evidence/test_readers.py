@@ -155,6 +155,17 @@ def test_fingertips_api_csv_keeps_counts_denominators_and_intervals():
     assert (got["numerator"], got["denominator"], got["lci_95"], got["indicator"]) == (1002, 122344, 80.1, "children_in_care")
 
 
+def test_fingertips_api_keeps_persons_of_all_categories_and_counts_the_breakdowns():
+    header = "Indicator Name,Area Code,Area Name,Sex,Category Type,Category,Time period,Value"
+    rows = ["Alcohol admissions,E08000003,Manchester,Persons,,,2012/13,900",
+            "Alcohol admissions,E08000003,Manchester,Male,,,2012/13,1200",
+            "Alcohol admissions,E92000001,England,Persons,Deprivation deciles,Most deprived,2012/13,1000",
+            "Alcohol admissions,E92000001,England,Persons,,,2012/13,640"]
+    panel = readers.read_fingertips_api("\n".join([header, *rows]), "api.csv")
+    assert panel[["area_code", "value", "source_row"]].values.tolist() == [["E08000003", 900.0, 2], ["E92000001", 640.0, 5]]
+    assert panel.attrs["breakdown_rows"] == 2 and set(panel["period_type"]) == {"financial"}
+
+
 # --- wide tables --------------------------------------------------------------------------------
 
 def test_wide_table_becomes_the_long_panel():

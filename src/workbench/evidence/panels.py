@@ -10,7 +10,7 @@ import pandas as pd
 from workbench.display import key_value_table
 from workbench.errors import SpecificationError
 from workbench.evidence.catalog import Catalog, DatasetEntry, default_catalog
-from workbench.evidence.loading import AREAS, INDICATORS, initiatives, load, reorganised_areas
+from workbench.evidence.loading import AREAS, INDICATORS, area_aliases, initiatives, load, reorganised_areas
 from workbench.evidence.real_panels import Preparation, real_outcome_panel
 from workbench.evidence.registers import Initiative
 
@@ -183,6 +183,7 @@ def _register_panel(ini: Initiative, indicator_id: str, dataset: str, catalog: C
     rows = outcomes[outcomes["indicator"] == indicator_id]
     if rows.empty:
         raise SpecificationError(f"dataset '{dataset}' has no rows for indicator '{indicator_id}'")
+    require_pilot_areas(rows, ini, dataset, catalog)
     areas = load(AREAS, catalog).set_index("area_code")
     data = rows.drop(columns="indicator").copy()
     data.insert(1, "area_name", data["area_code"].map(areas["name"]))
@@ -192,6 +193,21 @@ def _register_panel(ini: Initiative, indicator_id: str, dataset: str, catalog: C
     data["post"] = data["period"] >= ini.first_post_period
     data["treated"] = (data["pilot"] & data["post"]).astype("int64")
     return data
+
+def require_pilot_areas(rows: pd.DataFrame, ini: Initiative, dataset: str, catalog: Catalog | None = None) -> None:
+    """Refuse a dataset that lacks any pilot area of the initiative, naming the areas, before any model runs.
+
+    Area codes are compared through the register's aliases (a former code counts as its area).
+    """
+    aliases = area_aliases(catalog)
+    present = {aliases.get(code, code) for code in rows["area_code"].astype(str).unique()}
+    missing = [code for code in ini.member_areas if aliases.get(code, code) not in present]
+    if missing:
+        raise SpecificationError(
+            f"dataset '{dataset}' has no rows for the pilot areas of {ini.name}: {', '.join(missing)} "
+            f"({len(missing)} of {len(ini.member_areas)}); choose a dataset that covers them, or bring it to "
+            "their geography first (evidence.harmonise)")
+
 
 @dataclass(frozen=True)
 class Overlap:

@@ -23,6 +23,7 @@ mark) and calls it.
 from __future__ import annotations
 
 import csv
+import difflib
 import gzip
 import io
 import os
@@ -122,7 +123,9 @@ class _Problems:
             shown = "; ".join(f"row {r} '{c}': {p}" for r, c, p in self.items[1:MAX_PROBLEMS_SHOWN])
             rest = f" and {more - MAX_PROBLEMS_SHOWN + 1} more" if more >= MAX_PROBLEMS_SHOWN else ""
             problem = f"{problem} (also {shown}{rest})"
-        raise DataValidationError(self.name, problem, row=row, column=column)
+        error = DataValidationError(self.name, problem, row=row, column=column)
+        error.problems = list(self.items)  # every (row, column, problem), for callers that list them all
+        raise error
 
 
 def _shown(text: str, limit: int = 40) -> str:
@@ -152,7 +155,7 @@ def _table(text: str, name: str, required: list[str]) -> pd.DataFrame:
         raise DataValidationError(name, "the header names this column twice", row=1, column=_shown(repeated[0]))
     missing = [c for c in required if c not in header]
     if missing:
-        raise DataValidationError(name, f"missing column (expected {', '.join(required)})", row=1, column=missing[0])
+        raise DataValidationError(name, _missing_column(missing[0], required, header), row=1, column=missing[0])
     problems = _Problems(name)
     for i, cells in enumerate(rows[1:], start=2):
         if cells and len(cells) != len(header):
@@ -165,6 +168,22 @@ def _table(text: str, name: str, required: list[str]) -> pd.DataFrame:
     return frame
 
 
+_GSS = re.compile(r"[EWSNK]\d{8}")
+_NUMBER = re.compile(r"-?\d+[.,]\d+")
+
+
+def _missing_column(column: str, required: list[str], header: list[str]) -> str:
+    """Why a required column is missing: a data row where the header should be, a near miss, or absent."""
+    expected = f"expected {', '.join(required)}"
+    if any(_GSS.fullmatch(h) or _NUMBER.fullmatch(h) for h in header):
+        return f"row 1 holds data, not column names (no header row; {expected})"
+    near = difflib.get_close_matches(column.lower(), [h.lower() for h in header], n=1, cutoff=0.6)
+    if near:
+        found = next(h for h in header if h.lower() == near[0])
+        return f"missing column: found {_shown(found)!r}, expected {column!r} ({expected})"
+    return f"missing column ({expected})"
+
+
 def _numbers(cells: pd.Series, column: str, problems: _Problems, markers: Mapping[str, tuple[str, str]]):
     """Numbers from text cells; markers give NaN with a status and reason; anything else is a problem."""
     text = cells.str.strip()
@@ -172,6 +191,10 @@ def _numbers(cells: pd.Series, column: str, problems: _Problems, markers: Mappin
     values = pd.to_numeric(text.where(~known), errors="coerce")
     bad = ~known & (values.isna() | ~np.isfinite(values.fillna(0.0)))
     for row, cell in text[bad].items():
+        if re.fullmatch(r"-?\d+,\d+", cell):
+            problems.add(int(row), column, f"{cell!r} has a decimal comma (expected a decimal point: "
+                                           f"{cell.replace(',', '.')})")
+            continue
         problems.add(int(row), column, f"{cell!r} is not a number or a known marker "
                                        f"({', '.join(repr(m) for m in markers if m)})")
     status = text.map({m: s for m, (s, _) in markers.items()}).fillna("")
@@ -228,6 +251,14 @@ def _finish(frame: pd.DataFrame, period_types: set[str], name: str = "<text>", *
     return out
 
 
+def _units(table: pd.DataFrame, indicator_ids: pd.Series, column: str) -> dict[str, str]:
+    """Each indicator's unit as the publisher writes it (``%``, ``Percentage``, ``per 10,000``), if given."""
+    if column not in table:
+        return {}
+    units = pd.DataFrame({"indicator": indicator_ids, "unit": table[column].str.strip()})
+    return dict(units.drop_duplicates("indicator").itertuples(index=False, name=None))
+
+
 def _indicator_ids(names: pd.Series, indicators: Mapping[str, str] | None) -> pd.Series:
     mapping = dict(indicators or {})
     return names.map(lambda n: mapping.get(n, slug(n)))
@@ -278,7 +309,7 @@ def read_ons_els(text: str, name: str = "<text>", indicators: Mapping[str, str] 
         "value": value, "lci_95": lci, "uci_95": uci, "status": status, "status_reason": reason,
         "note": table["notes"].str.strip(),
     }, index=table.index).join(periods)
-    return _finish(frame, set(periods["period_type"]),
+    return _finish(frame, set(periods["period_type"]), units=_units(table, frame["indicator"], "unit"),
                    obsolete_codes=obsolete_codes(table["notes"], table["areacd"]), name=name, layout="ons_els")
 
 
@@ -300,7 +331,8 @@ def read_fingertips_extract(text: str, name: str = "<text>", indicators: Mapping
         "indicator": _indicator_ids(table["indicator"].str.strip(), indicators),
         "value": value, "status": status, "status_reason": reason,
     }, index=table.index).join(periods)
-    return _finish(frame, set(periods["period_type"]), name=name, layout="fingertips_extract")
+    return _finish(frame, set(periods["period_type"]), units=_units(table, frame["indicator"], "measure"),
+                   name=name, layout="fingertips_extract")
 
 
 FINGERTIPS_API_COLUMNS = {
@@ -314,9 +346,18 @@ def read_fingertips_api(text: str, name: str = "<text>", indicators: Mapping[str
                         period_type: str | None = "financial") -> pd.DataFrame:
     """The Fingertips API's CSV (``/api/all_data/csv/by_indicator_id``): counts and denominators kept.
 
-    Only rows for persons of all categories are expected; ``Value note`` goes to ``note``.
+    The API also returns breakdowns: rows with a ``Category Type`` (deprivation deciles and the
+    like) and, where it has them, sexes other than Persons. The panel keeps the rows for persons
+    of all categories and counts the others in ``attrs['breakdown_rows']``. ``Value note`` goes to ``note``.
     """
     table = _table(text, name, ["Indicator Name", "Area Code", "Area Name", "Time period", "Value"])
+    everyone = pd.Series(True, index=table.index)
+    if "Category Type" in table:
+        everyone &= table["Category Type"].str.strip() == ""
+    if "Sex" in table and (table["Sex"].str.strip() == "Persons").any():
+        everyone &= table["Sex"].str.strip() == "Persons"
+    breakdown_rows = int((~everyone).sum())
+    table = table[everyone]
     problems = _Problems(name)
     value, status, reason = _numbers(table["Value"], "Value", problems, SUPPRESSION_MARKERS)
     numeric = {}
@@ -332,7 +373,8 @@ def read_fingertips_api(text: str, name: str = "<text>", indicators: Mapping[str
         "value": value, "status": status, "status_reason": reason,
         "note": table["Value note"].str.strip() if "Value note" in table else "", **numeric,
     }, index=table.index).join(periods)
-    return _finish(frame, set(periods["period_type"]), name=name, layout="fingertips_api")
+    return _finish(frame, set(periods["period_type"]), name=name, layout="fingertips_api",
+                   breakdown_rows=breakdown_rows)
 
 
 NOMIS_ROLES = ("value", "numerator", "denominator", "lci_95", "uci_95")
@@ -433,6 +475,38 @@ register("fingertips_extract", read_fingertips_extract)
 register("fingertips_api", read_fingertips_api)
 register("wide", read_wide)
 register("nomis", read_nomis)
+
+LONG_OPTIONAL = ("area_name", "numerator", "denominator", "lci_95", "uci_95", "unit", "note")
+
+
+def read_long(text: str, name: str = "<text>", indicator: str | None = None,
+              period_type: str | None = None) -> pd.DataFrame:
+    """The workbench's own long layout: one row per area, period and indicator.
+
+    Columns ``area_code, period, value`` and ``indicator`` (or give ``indicator=`` for a file of
+    one indicator); optional ``area_name, numerator, denominator, lci_95, uci_95, unit, note``.
+    Periods as :func:`~workbench.evidence.periods.parse_period` reads them (``2009``, ``2008/09``,
+    ``2001-03``); suppression markers as in every reader.
+    """
+    required = ["area_code", "period", "value"] + ([] if indicator else ["indicator"])
+    table = _table(text, name, required)
+    problems = _Problems(name)
+    value, status, reason = _numbers(table["value"], "value", problems, SUPPRESSION_MARKERS)
+    numeric = {c: _numbers(table[c], c, problems, SUPPRESSION_MARKERS)[0]
+               for c in ("numerator", "denominator", "lci_95", "uci_95") if c in table}
+    periods = _periods(table["period"], "period", problems, period_type)
+    problems.raise_any()
+    ids = table["indicator"].str.strip() if "indicator" in table else pd.Series(indicator, index=table.index)
+    frame = pd.DataFrame({
+        "area_code": table["area_code"].str.strip(),
+        "area_name": table["area_name"].str.strip() if "area_name" in table else "",
+        "indicator": ids, "value": value, "status": status, "status_reason": reason,
+        "note": table["note"].str.strip() if "note" in table else "", **numeric,
+    }, index=table.index).join(periods)
+    return _finish(frame, set(periods["period_type"]), units=_units(table, ids, "unit"), name=name, layout="long")
+
+
+register("long", read_long)
 
 
 def read_ons_population_ages(text: str, name: str = "<text>") -> pd.DataFrame:
