@@ -38,14 +38,14 @@ def test_a_new_id_gets_an_entry_written_by_code_and_loads(evidence_tree, tmp_pat
                  "--licence", "Open Government Licence v3.0"]) == 0
     out = capsys.readouterr().out
     assert "ingested my_claims (new dataset): 119 rows, periods calendar, indicators claimant_count" in out
-    assert "undocumented indicators (not in evidence/registers/indicators.csv; describe them there): claimant_count" in out
+    assert "undocumented indicators" not in out          # claimant_count is described in the register
     entry = reload(evidence_tree)["my_claims"]
     assert entry.format == "ons_els" and entry.licence == "Open Government Licence v3.0" and not entry.synthetic
     assert entry.path == evidence_tree.root / "raw" / "ingested" / "my_claims" / "v1" / "claims.csv"
     assert entry.path.read_bytes() == path.read_bytes()                     # the file as received
     assert entry.extra["sha256"] == content_digest(path)
     assert entry.extra["period_type"] == "calendar"
-    assert entry.extra["indicators_found"] == entry.extra["undocumented_indicators"] == ["claimant_count"]
+    assert entry.extra["indicators_found"] == ["claimant_count"] and entry.extra["undocumented_indicators"] == []
     panel = evidence.load("my_claims", reload(evidence_tree))               # digest checked, read by its reader
     england = panel[panel["area_code"] == "E92000001"].set_index("period")["value"]
     assert england["2009"] == 3.8                                            # ONS's published England figure

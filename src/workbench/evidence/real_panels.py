@@ -110,6 +110,7 @@ def real_outcome_panel(ini: Initiative, indicator_id: str, entry: DatasetEntry, 
     """
     foot = Footprint.of(entry)
     register = authority_register(catalog)
+    _require_members(entry, indicator_id, ini, _footprints(catalog, register), catalog)
     checked, harmonised = _checked_and_harmonised(entry, indicator_id, foot, catalog)
     notes: list[str] = []
     if len(checked.flags):
@@ -295,6 +296,20 @@ def _balance(data: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     dropped.update({c: "no values in the window" for c in missing})
     keep = data[~data["area_code"].isin(list(dropped)) & data["value"].notna()]
     return keep, dropped
+
+
+def _require_members(entry: DatasetEntry, indicator_id: str, ini: Initiative, feet: Footprints,
+                     catalog: Catalog) -> None:
+    """Refuse, in words and before any model runs, a dataset with no land of some pilot member."""
+    raw = load(entry.id, catalog)
+    codes = raw.loc[(raw["indicator"] == indicator_id) & raw["value"].notna(), "area_code"].astype(str).unique()
+    covered = frozenset().union(*(feet.of(c) or frozenset() for c in codes))
+    missing = [c for c in ini.member_areas if not (feet.of(c) or frozenset()) & covered]
+    if missing:
+        raise SpecificationError(
+            f"dataset '{entry.id}' has no rows for the pilot areas of {ini.name}: {', '.join(missing)} "
+            f"({len(missing)} of {len(ini.member_areas)}); choose a dataset that covers them, or bring it to "
+            "their geography first (evidence.harmonise)")
 
 
 def _require(data: pd.DataFrame, ini: Initiative, entry: DatasetEntry, indicator_id: str) -> None:
