@@ -3,6 +3,7 @@
     from workbench import evidence
     evidence.load("areas")                       # any catalogued dataset, validated
     evidence.initiatives()["total_place"]        # the initiative register
+    evidence.members("total_place", vintage=2019)  # its members under 2019 codes
     panel = evidence.outcome_panel("total_place", "emergency_admissions")
     evidence.load("claimant_count")              # a real published series, digest checked
     evidence.areas(vintage=2023, tier="upper")   # the 153 upper-tier authorities of 2023
@@ -16,14 +17,16 @@ from workbench.evidence.catalog import Catalog, DatasetEntry, default_catalog, f
 from workbench.evidence.geography import areas, code_changes
 from workbench.evidence.harmonise import Harmonised, harmonise
 from workbench.evidence.loading import area_aliases, initiatives, load, reorganised_areas, validate_file
-from workbench.evidence.panels import Indicator, OutcomePanel, Overlap, indicator, outcome_panel, overlaps
+from workbench.evidence.panels import (Concurrent, Indicator, OutcomePanel, Overlap, concurrent_programmes, indicator,
+                                      outcome_panel, overlaps)
+from workbench.evidence.membership import members
 from workbench.evidence.plausibility import Checked, check_plausible
 from workbench.evidence.registers import Initiative, Pilot
 
 __all__ = [
-    "Catalog", "Checked", "DatasetEntry", "Harmonised", "Indicator", "Initiative", "OutcomePanel", "Overlap",
+    "Catalog", "Checked", "Concurrent", "DatasetEntry", "Harmonised", "Indicator", "Initiative", "OutcomePanel", "Overlap",
     "Pilot", "SeriesBreak", "SeriesBreakError",
-    "area_aliases", "areas", "check_plausible", "check_window", "code_changes", "default_catalog", "file_digest",
-    "find_catalog", "harmonise", "indicator", "initiatives", "load", "outcome_panel", "overlaps",
+    "area_aliases", "areas", "check_plausible", "check_window", "code_changes", "concurrent_programmes", "default_catalog", "file_digest",
+    "find_catalog", "harmonise", "indicator", "initiatives", "load", "members", "outcome_panel", "overlaps",
     "reorganised_areas", "series_breaks", "validate_file",
 ]

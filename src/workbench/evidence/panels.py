@@ -125,23 +125,65 @@ def outcome_panel(initiative_id: str, indicator_id: str, dataset: str = DEFAULT_
 
 @dataclass(frozen=True)
 class Overlap:
-    """Areas of a panel that also belong to another initiative (a threat to attribution)."""
+    """Areas of a panel that also belong to another initiative (a threat to attribution).
+
+    `footprint` is "neighbourhood" when every overlapping pilot is a neighbourhood inside its
+    member authority (so a whole-authority outcome dilutes its effect), else "authority".
+    """
 
     initiative: str
     first_post_period: int
     pilot_areas: tuple[str, ...]
     comparison_areas: tuple[str, ...]
+    footprint: str = "authority"
+
+    @property
+    def smaller_than_member(self) -> bool:
+        """True when the other initiative's pilots here are neighbourhoods, smaller than their authorities."""
+        return self.footprint == "neighbourhood"
+
+
+@dataclass(frozen=True)
+class Concurrent:
+    """A concurrent national programme running in a panel's areas: stated, never counted as contamination."""
+
+    initiative: str
+    first_post_period: int
+    n_areas: int
+    note: str
+
+    def sentence(self) -> str:
+        """One plain sentence for a brief's threats."""
+        return (f"{self.initiative} ran in every upper-tier authority from {self.first_post_period} "
+                f"({self.n_areas} of the panel's areas), alongside the initiative: it is not a comparison "
+                "and cannot be separated from the initiative's effect by comparing authorities.")
 
 
 def overlaps(panel: OutcomePanel, catalog: Catalog | None = None) -> list[Overlap]:
-    """Other initiatives whose members sit among this panel's pilot or comparison areas."""
+    """Other initiatives whose members sit among this panel's pilot or comparison areas.
+
+    Concurrent programmes (role: concurrent, e.g. Troubled Families in every authority) are not
+    overlaps: see :func:`concurrent_programmes`.
+    """
     out = []
     pilots, comparisons = set(panel.pilot_areas), set(panel.comparison_areas)
     for other in initiatives(catalog).values():
-        if other.id == panel.initiative.id:
+        if other.id == panel.initiative.id or other.concurrent:
             continue
         members = set(other.member_areas)
-        if members & (pilots | comparisons):
+        shared = members & (pilots | comparisons)
+        if shared:
+            involved = [p for p in other.pilots if set(p.members) & shared]
+            footprint = "neighbourhood" if all(p.smaller_than_member for p in involved) else "authority"
             out.append(Overlap(other.name, other.first_post_period,
-                               tuple(sorted(members & pilots)), tuple(sorted(members & comparisons))))
+                               tuple(sorted(members & pilots)), tuple(sorted(members & comparisons)), footprint))
     return out
+
+
+def concurrent_programmes(panel: OutcomePanel, catalog: Catalog | None = None) -> list[Concurrent]:
+    """Concurrent national programmes (role: concurrent) covering any of the panel's areas."""
+    areas = set(panel.pilot_areas) | set(panel.comparison_areas)
+    return [Concurrent(other.name, other.first_post_period, len(set(other.member_areas) & areas),
+                       other.evaluation_note)
+            for other in initiatives(catalog).values()
+            if other.concurrent and other.id != panel.initiative.id and set(other.member_areas) & areas]
