@@ -20,9 +20,21 @@ def test_panel_marks_pilots_post_and_treated(catalog):
 
 def test_overlap_with_another_initiative_is_reported(catalog):
     p = evidence.outcome_panel("total_place", "neet_rate", catalog=catalog)
-    (o,) = evidence.overlaps(p, catalog)
-    assert o.initiative == "Whole-Place Community Budgets"
-    assert len(o.pilot_areas) == 10  # the Greater Manchester boroughs are in both
+    found = {o.initiative: o for o in evidence.overlaps(p, catalog)}
+    assert set(found) == {"Whole-Place Community Budgets",
+                          "Community Budgets for families with complex needs (first phase)",
+                          "Neighbourhood Community Budgets", "City Deals, wave 1"}
+    assert len(found["Whole-Place Community Budgets"].pilot_areas) == 10  # the Greater Manchester boroughs
+    assert found["Neighbourhood Community Budgets"].smaller_than_member
+    assert not found["Whole-Place Community Budgets"].smaller_than_member
+
+
+def test_a_concurrent_programme_is_stated_not_counted_as_contamination(catalog):
+    p = evidence.outcome_panel("total_place", "neet_rate", catalog=catalog)
+    assert "Troubled Families Programme" not in {o.initiative for o in evidence.overlaps(p, catalog)}
+    (tf,) = evidence.concurrent_programmes(p, catalog)
+    assert tf.initiative == "Troubled Families Programme" and tf.n_areas == 152
+    assert "2012" in tf.sentence() and "not a comparison" in tf.sentence()
 
 
 @pytest.mark.parametrize("initiative, indicator, message", [

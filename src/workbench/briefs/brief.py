@@ -22,7 +22,7 @@ from workbench.analysis.results import ESTIMATE_COLUMNS, Result
 from workbench.briefs import text
 from workbench.briefs.figures import Chart, trend_chart
 from workbench.briefs.html import Html, bullet_list, definition_list, esc, table
-from workbench.evidence import OutcomePanel, load, overlaps
+from workbench.evidence import OutcomePanel, concurrent_programmes, load, overlaps
 from workbench.evidence.catalog import Catalog, default_catalog
 
 RECORD_MIME = "application/vnd.workbench.brief+json"
@@ -219,7 +219,7 @@ class OutcomeBrief:
         return Html(
             f'<section aria-labelledby="what-was-done"><h2 id="what-was-done">What was done, where and when</h2>'
             f"<p>{esc(ini.description)}</p>"
-            f"<p>{esc(ini.name)} ran from {ini.start:%B %Y} to {ini.end:%B %Y}. The analysis treats "
+            f"<p>{esc(ini.name)} {_ran(ini)}. The analysis treats "
             f"{self.result.sample['first_post_period']} onwards as the period after it began, and compares "
             f"{self.result.sample['n_treated_units']} pilot authorities with {esc(self._comparison_text())}.</p>"
             f"{table(pilots, f'{ini.name} pilots and their member authorities', row_header='Pilot')}"
@@ -267,7 +267,10 @@ class OutcomeBrief:
         for o in self.overlaps:
             threats.append(
                 f"{o.initiative} (from {o.first_post_period}) includes {len(o.pilot_areas)} of the pilot areas "
-                f"and {len(o.comparison_areas)} of the comparison areas.")
+                f"and {len(o.comparison_areas)} of the comparison areas"
+                + (" (as neighbourhood pilots, much smaller than the authorities they sit in, so an "
+                   "authority-wide outcome dilutes their effect)." if o.smaller_than_member else "."))
+        threats += [c.sentence() for c in concurrent_programmes(self.panel, self.catalog)]
         threats.append("Pilot areas chose, or were chosen, to take part; differences that were not "
                        "there before could still come from something else that changed in those places.")
         if ini.evaluation_note:
@@ -348,6 +351,11 @@ class OutcomeBrief:
         r = self.rating
         return (f"<OutcomeBrief {self.panel.initiative.id} x {self.panel.indicator.id}: "
                 f"{shorten(self.title, 90)}; strength {r.strength} of 5, SMS {r.sms}>")
+
+
+def _ran(ini) -> str:
+    """'ran from June 2009 to February 2010', or 'began in July 2012' where no end date is recorded."""
+    return f"ran from {ini.start:%B %Y} to {ini.end:%B %Y}" if ini.end else f"began in {ini.start:%B %Y}"
 
 
 def _within(period, start, end) -> bool:

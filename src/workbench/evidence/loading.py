@@ -14,6 +14,7 @@ from workbench.evidence.registers import Initiative, memberships, read_initiativ
 from workbench.evidence.schema import read_text_table, validate_frame
 
 AREAS, INDICATORS, INITIATIVES = "areas", "indicators", "initiatives"
+AUTHORITIES = "local_authorities"
 _LOADED: dict[tuple, pd.DataFrame] = {}
 
 
@@ -62,7 +63,33 @@ def validate_file(path: str | os.PathLike, dataset_id: str, catalog: Catalog | N
 def initiatives(catalog: Catalog | None = None) -> dict[str, Initiative]:
     """The initiative register: id -> :class:`Initiative`, checked against the area register."""
     cat = _catalog(catalog)
-    return read_initiatives(cat[INITIATIVES].path, set(area_aliases(cat)))
+    return read_initiatives(cat[INITIATIVES].path, area_aliases(cat), upper_tier_in_force(cat))
+
+
+def upper_tier_in_force(catalog: Catalog | None = None):
+    """A function: day -> the upper-tier authorities in force that day (every accepted code -> its code).
+
+    Read from the authority register (``local_authorities``) where the catalogue has it, else from
+    the area register's own ``valid_from`` (whose authorities ran to 31 March 2019).
+    """
+    cat = _catalog(catalog)
+    if AUTHORITIES in {e.id for e in cat}:
+        from workbench.evidence.geography import aliases, select_areas
+
+        register = load(AUTHORITIES, cat)
+
+        def from_register(day):
+            chosen = select_areas(register, day, "upper")
+            return {old: new for old, new in aliases(register).items() if new in set(chosen["code"])}
+        return from_register
+    areas = load(AREAS, cat)
+    every = area_aliases(cat)
+
+    def from_areas(day):
+        started = areas["valid_from"].isna() | (pd.to_datetime(areas["valid_from"]) <= pd.Timestamp(day))
+        current = set(areas.loc[started, "area_code"])
+        return {old: new for old, new in every.items() if new in current}
+    return from_areas
 
 
 def reorganised_areas(dataset_id: str, first_period: int, catalog: Catalog | None = None) -> dict[str, str]:
@@ -100,7 +127,7 @@ def _load_entry(cat: Catalog, entry: DatasetEntry, path: Path) -> pd.DataFrame:
     if entry.format in readers.names():
         frame = readers.read(entry.format, path, **_reader_options(entry))
     elif entry.format == "initiatives-yaml":
-        frame = memberships(read_initiatives(path, set(area_aliases(cat))))
+        frame = memberships(read_initiatives(path, area_aliases(cat), upper_tier_in_force(cat)))
     elif entry.format == "csv":
         frame = _load_csv(cat, entry, path)
     else:

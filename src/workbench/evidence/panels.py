@@ -60,6 +60,17 @@ class OutcomePanel:
             return self.preparation.footprint
         return self.dataset.extra.get("vintage") or "upper-tier local authorities"
 
+    def areas_with_land_of(self, codes) -> set[str]:
+        """The panel's areas with any land in the given authorities (register codes of any vintage).
+
+        On the register's own footprint this is the codes themselves; on a real panel's footprint
+        (2023 areas, say) Bournemouth is found in BCP and Northamptonshire in its two successors.
+        """
+        areas = self.data["area_code"].unique()
+        if self.preparation is None:
+            return set(codes) & set(areas)
+        return self.preparation.areas_with_land_of(codes, areas)
+
     def reorganised_areas(self) -> dict[str, str]:
         """Areas to leave out because their boundaries changed inside the panel: code -> reason.
 
@@ -211,23 +222,65 @@ def require_pilot_areas(rows: pd.DataFrame, ini: Initiative, dataset: str, catal
 
 @dataclass(frozen=True)
 class Overlap:
-    """Areas of a panel that also belong to another initiative (a threat to attribution)."""
+    """Areas of a panel that also belong to another initiative (a threat to attribution).
+
+    `footprint` is "neighbourhood" when every overlapping pilot is a neighbourhood inside its
+    member authority (so a whole-authority outcome dilutes its effect), else "authority".
+    """
 
     initiative: str
     first_post_period: int
     pilot_areas: tuple[str, ...]
     comparison_areas: tuple[str, ...]
+    footprint: str = "authority"
+
+    @property
+    def smaller_than_member(self) -> bool:
+        """True when the other initiative's pilots here are neighbourhoods, smaller than their authorities."""
+        return self.footprint == "neighbourhood"
+
+
+@dataclass(frozen=True)
+class Concurrent:
+    """A concurrent national programme running in a panel's areas: stated, never counted as contamination."""
+
+    initiative: str
+    first_post_period: int
+    n_areas: int
+    note: str
+
+    def sentence(self) -> str:
+        """One plain sentence for a brief's threats."""
+        return (f"{self.initiative} ran in every upper-tier authority from {self.first_post_period} "
+                f"({self.n_areas} of the panel's areas), alongside the initiative: it is not a comparison "
+                "and cannot be separated from the initiative's effect by comparing authorities.")
 
 
 def overlaps(panel: OutcomePanel, catalog: Catalog | None = None) -> list[Overlap]:
-    """Other initiatives whose members sit among this panel's pilot or comparison areas."""
+    """Other initiatives whose members sit among this panel's pilot or comparison areas.
+
+    Concurrent programmes (role: concurrent, e.g. Troubled Families in every authority) are not
+    overlaps: see :func:`concurrent_programmes`.
+    """
     out = []
     pilots, comparisons = set(panel.pilot_areas), set(panel.comparison_areas)
     for other in initiatives(catalog).values():
-        if other.id == panel.initiative.id:
+        if other.id == panel.initiative.id or other.concurrent:
             continue
-        members = set(other.member_areas)
-        if members & (pilots | comparisons):
+        members = panel.areas_with_land_of(other.member_areas)
+        shared = members & (pilots | comparisons)
+        if shared:
+            involved = [p for p in other.pilots if panel.areas_with_land_of(p.members) & shared]
+            footprint = "neighbourhood" if all(p.smaller_than_member for p in involved) else "authority"
             out.append(Overlap(other.name, other.first_post_period,
-                               tuple(sorted(members & pilots)), tuple(sorted(members & comparisons))))
+                               tuple(sorted(members & pilots)), tuple(sorted(members & comparisons)), footprint))
     return out
+
+
+def concurrent_programmes(panel: OutcomePanel, catalog: Catalog | None = None) -> list[Concurrent]:
+    """Concurrent national programmes (role: concurrent) covering any of the panel's areas."""
+    areas = set(panel.pilot_areas) | set(panel.comparison_areas)
+    return [Concurrent(other.name, other.first_post_period, len(panel.areas_with_land_of(other.member_areas) & areas),
+                       other.evaluation_note)
+            for other in initiatives(catalog).values()
+            if other.concurrent and other.id != panel.initiative.id and panel.areas_with_land_of(other.member_areas) & areas]

@@ -66,6 +66,15 @@ class Preparation:
     dropped_areas: Mapping[str, str] = field(default_factory=dict)
     breaks: tuple[SeriesBreak, ...] = ()
     approximate: bool = False
+    footprints: Footprints | None = field(default=None, repr=False, compare=False)
+
+    def areas_with_land_of(self, codes, panel_areas) -> set[str]:
+        """The panel's areas with any land in the given authorities (codes of any vintage)."""
+        if self.footprints is None:
+            return set(codes) & set(panel_areas)
+        feet = self.footprints
+        land = frozenset().union(*(feet.of(c) or frozenset() for c in codes))
+        return {a for a in panel_areas if (feet.atoms.get(a) or feet.of(a) or frozenset()) & land}
 
     def summary(self) -> list[tuple[str, str]]:
         """The preparation as (label, sentence) pairs, as the brief's annex shows it."""
@@ -127,7 +136,8 @@ def real_outcome_panel(ini: Initiative, indicator_id: str, entry: DatasetEntry, 
         notes.append("pooled periods used: " + ", ".join(sorted(data["period_label"].unique())))
     targets = _targets(register, foot, harmonised)
     notes += _harmonisation_notes(harmonised, targets)
-    data, dropped = _pilots(data, ini, targets, _footprints(catalog, register), foot, others)
+    feet = _footprints(catalog, register)
+    data, dropped = _pilots(data, ini, targets, feet, foot, others)
     data, unbalanced = _balance(data)
     dropped.update(unbalanced)
     by_reason: dict[str, list[str]] = {}
@@ -138,7 +148,7 @@ def real_outcome_panel(ini: Initiative, indicator_id: str, entry: DatasetEntry, 
     _require(data, ini, entry, indicator_id)
     prep = Preparation(foot.words, period_type, (int(data["period"].min()), int(data["period"].max())),
                        tuple(notes), harmonised.provenance, checked.flags, dropped, breaks,
-                       bool(data["approximate"].any()))
+                       bool(data["approximate"].any()), feet)
     return data.drop(columns="approximate"), prep
 
 
