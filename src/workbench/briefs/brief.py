@@ -92,12 +92,13 @@ class OutcomeBrief:
                   text.p_value_sentence(self.result),
                   text.rating_sentence(self.rating),
                   text.pre_trend_sentence(self.result, self.panel.indicator)]
-        for o in self.overlaps:
-            if o.pilot_areas:
-                points.append(
-                    f"{len(o.pilot_areas)} of the {len(self.panel.pilot_areas)} pilot areas were also in "
-                    f"{o.initiative} (from {o.first_post_period}), so the two initiatives' effects on them "
-                    "cannot be told apart.")
+        shared = [o for o in self.overlaps if o.pilot_areas]
+        if shared:
+            areas = {a for o in shared for a in o.pilot_areas}
+            which = "; ".join(f"{o.initiative} from {o.first_post_period} ({len(o.pilot_areas)})" for o in shared)
+            points.append(
+                f"{len(areas)} of the {len(self.panel.pilot_areas)} pilot areas were also in other initiatives "
+                f"({which}), so the initiatives' effects on them cannot be told apart.")
         if self.panel.synthetic:
             points.append("The data are synthetic: this brief demonstrates the method and says nothing "
                           f"about what {self.panel.initiative.name} achieved.")
