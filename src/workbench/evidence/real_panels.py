@@ -119,8 +119,9 @@ def real_outcome_panel(ini: Initiative, indicator_id: str, entry: DatasetEntry, 
     """
     foot = Footprint.of(entry)
     register = authority_register(catalog)
-    _require_members(entry, indicator_id, ini, _footprints(catalog, register), catalog)
-    checked, harmonised = _checked_and_harmonised(entry, indicator_id, foot, catalog)
+    checked = _checked(entry, indicator_id, catalog)
+    _require_members(checked.data, entry, ini, _footprints(catalog, register))
+    harmonised = _harmonised(checked, entry, indicator_id, foot, catalog)
     notes: list[str] = []
     if len(checked.flags):
         notes.append(f"{len(checked.flags)} published value(s) excluded as implausible (publisher errors): "
@@ -152,33 +153,36 @@ def real_outcome_panel(ini: Initiative, indicator_id: str, entry: DatasetEntry, 
     return data.drop(columns="approximate"), prep
 
 
-_PREPARED: dict[str, tuple[Checked, Harmonised]] = {}
+_PREPARED: dict[str, Any] = {}
 REGISTER = "local_authorities"
 
 
-def _checked_and_harmonised(entry: DatasetEntry, indicator_id: str, foot: Footprint,
-                            catalog: Catalog) -> tuple[Checked, Harmonised]:
-    """The indicator's rows with publisher errors excluded, on the footprint: computed once.
-
-    Once per process, and once per build when the batch's store is set (``WORKBENCH_STORE``). The
-    key holds the digests of the series, the population weights, the authority register and the
-    evidence code, so a changed file or rule is prepared again.
-    """
-    key = hashlib.sha256(json.dumps(
-        ["prepared-series", entry.id, entry.digest(), catalog[POPULATION].digest(), catalog[REGISTER].digest(),
-         indicator_id, foot.vintage, sorted(foot.combine.items()), _evidence_code_digest()]).encode()).hexdigest()
+def _once(parts: list, compute):
+    """``compute()`` once per process, and once per build when the batch's store is set."""
+    key = hashlib.sha256(json.dumps([*parts, _evidence_code_digest()], default=str).encode()).hexdigest()
     if key not in _PREPARED:
-        def prepare() -> tuple[Checked, Harmonised]:
-            raw = load(entry.id, catalog)
-            rows = raw[raw["indicator"] == indicator_id]
-            if rows.empty:
-                raise SpecificationError(f"dataset '{entry.id}' has no rows for indicator '{indicator_id}'")
-            checked = check_plausible(rows)
-            harmonised = harmonise(checked.data, to=foot.vintage, population=load(POPULATION, catalog),
-                                   combine=dict(foot.combine), catalog=catalog, register=authority_register(catalog))
-            return checked, harmonised
-        _PREPARED[key] = computed_once(key, prepare, accept=lambda v: isinstance(v, tuple) and len(v) == 2)
+        _PREPARED[key] = computed_once(key, compute)
     return _PREPARED[key]
+
+
+def _checked(entry: DatasetEntry, indicator_id: str, catalog: Catalog) -> Checked:
+    """The indicator's published rows with publisher errors excluded (keyed by the file's digest)."""
+    def check() -> Checked:
+        raw = load(entry.id, catalog)
+        rows = raw[raw["indicator"] == indicator_id]
+        if rows.empty:
+            raise SpecificationError(f"dataset '{entry.id}' has no rows for indicator '{indicator_id}'")
+        return check_plausible(rows)
+    return _once(["checked", entry.id, entry.digest(), indicator_id], check)
+
+
+def _harmonised(checked: Checked, entry: DatasetEntry, indicator_id: str, foot: Footprint,
+                catalog: Catalog) -> Harmonised:
+    """The checked rows on the footprint (keyed by the digests of the series, weights and register)."""
+    return _once(["harmonised", entry.id, entry.digest(), catalog[POPULATION].digest(), catalog[REGISTER].digest(),
+                  indicator_id, foot.vintage, sorted(foot.combine.items())],
+                 lambda: harmonise(checked.data, to=foot.vintage, population=load(POPULATION, catalog),
+                                   combine=dict(foot.combine), catalog=catalog, register=authority_register(catalog)))
 
 
 _FOOTPRINTS: dict[tuple[str, str], Footprints] = {}
@@ -308,11 +312,9 @@ def _balance(data: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     return keep, dropped
 
 
-def _require_members(entry: DatasetEntry, indicator_id: str, ini: Initiative, feet: Footprints,
-                     catalog: Catalog) -> None:
-    """Refuse, in words and before any model runs, a dataset with no land of some pilot member."""
-    raw = load(entry.id, catalog)
-    codes = raw.loc[(raw["indicator"] == indicator_id) & raw["value"].notna(), "area_code"].astype(str).unique()
+def _require_members(rows: pd.DataFrame, entry: DatasetEntry, ini: Initiative, feet: Footprints) -> None:
+    """Refuse, in words and before any model runs, a series with no land of some pilot member."""
+    codes = rows.loc[rows["value"].notna(), "area_code"].astype(str).unique()
     covered = frozenset().union(*(feet.of(c) or frozenset() for c in codes))
     missing = [c for c in ini.member_areas if not (feet.of(c) or frozenset()) & covered]
     if missing:
