@@ -1,0 +1,163 @@
+"""Every built page, checked in a real browser: Debian's Chromium driven by Playwright.
+
+The full demo is built once into a temporary folder and served on 127.0.0.1; every request that
+would leave the machine is aborted and recorded, and the tests fail on any. For each brief and the
+index, at 375 and 1280 CSS px wide: axe-core (WCAG 2.0, 2.1, 2.2 A and AA) finds nothing, nothing
+scrolls sideways, no rendered text is under 12 px at 375, the headline, the rating and every chart's
+table and CSV are there. The Nu HTML checker finds no error; printed to A4, a brief is at most 4 pages.
+Screenshots of one brief at both widths are kept in reports/.artefacts/ (path printed).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from tests.briefs.page_checks import (AXE, AXE_JS, CONTENT_JS, NPM_HINT, ROOT, SMALL_TEXT_JS, WCAG_TAGS, WIDTHS,
+                                      build_demo, require, run_vnu, serve)
+from workbench.briefs.browser import BrowserMissingError, chromium, guard_requests
+
+SCREENSHOT_BRIEF = "briefs/whole_place_community_budgets/emergency_admissions.html"
+ARTEFACTS = ROOT / "reports" / ".artefacts"
+MAX_PDF_PAGES = 4
+MAX_BYTES = 200 * 1024
+
+
+@pytest.fixture(scope="session")
+def demo_reports(tmp_path_factory) -> Path:
+    """The full demo (every brief of workbench.yaml and the index), built once into a temporary folder."""
+    return build_demo(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(scope="session")
+def pages(demo_reports) -> list[str]:
+    """Every built page, relative to the reports folder: the briefs, then the index."""
+    briefs = sorted(p.relative_to(demo_reports).as_posix() for p in (demo_reports / "briefs").rglob("*.html"))
+    assert len(briefs) >= 7, briefs
+    return briefs + ["index.html"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium; a clear failure (never a skip) when it is not installed."""
+    try:
+        with chromium() as launched:
+            yield launched
+    except BrowserMissingError as error:
+        pytest.fail(f"the browser tests need Chromium: {error}")
+
+
+@pytest.fixture(scope="session")
+def site(demo_reports):
+    """The reports folder served on 127.0.0.1."""
+    with serve(demo_reports) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def audits(browser, site, pages) -> dict[tuple[str, int], dict]:
+    """Every page at every width, measured once: axe violations, scroll width, small text, content."""
+    axe = require(AXE, NPM_HINT)
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    found = {}
+    for width in WIDTHS:
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        blocked: list[str] = []
+        guard_requests(page, blocked)
+        for name in pages:
+            page.goto(f"{site}/{name}", wait_until="load")
+            page.add_script_tag(path=str(axe))
+            found[name, width] = {
+                "axe": page.evaluate(AXE_JS, WCAG_TAGS),
+                "scroll": page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]"),
+                "small": page.evaluate(SMALL_TEXT_JS, 12),
+                "content": page.evaluate(CONTENT_JS),
+                "blocked": list(blocked),
+            }
+            blocked.clear()
+            if name == SCREENSHOT_BRIEF:
+                page.screenshot(path=str(ARTEFACTS / f"brief-{width}px.png"), full_page=True)
+        context.close()
+    print(f"\nscreenshots of {SCREENSHOT_BRIEF}: {ARTEFACTS}/brief-375px.png, brief-1280px.png")
+    return found
+
+
+def _failures(audits, check) -> dict:
+    return {f"{name} @ {width}px": bad for (name, width), a in audits.items() if (bad := check(a, width))}
+
+
+def test_no_request_leaves_the_machine(audits):
+    assert audits and _failures(audits, lambda a, w: a["blocked"]) == {}
+
+
+def test_axe_finds_no_wcag_22_aa_violation(audits):
+    assert _failures(audits, lambda a, w: a["axe"]) == {}
+
+
+def test_nothing_scrolls_sideways(audits):
+    assert _failures(audits, lambda a, w: a["scroll"] if a["scroll"][0] > a["scroll"][1] else None) == {}
+
+
+def test_no_rendered_text_is_under_12px_on_a_phone(audits):
+    assert _failures(audits, lambda a, w: a["small"][:5] if w == 375 else None) == {}
+
+
+def test_every_page_has_a_headline_landmarks_and_a_skip_link(audits):
+    def check(a, width):
+        c = a["content"]
+        return None if c["headline"] and c["skip"] and c["landmarks"] == ["header", "nav", "main", "footer"] else c
+    assert _failures(audits, check) == {}
+
+
+def test_every_table_is_in_a_scroll_wrapper(audits):
+    assert _failures(audits, lambda a, w: a["content"]["unwrapped"]) == {}
+
+
+def test_every_brief_shows_its_rating_and_every_chart_its_table_and_csv(audits):
+    def check(a, width):
+        c = a["content"]
+        charts_ok = c["charts"] and all(all(chart.values()) for chart in c["charts"])
+        return None if "out of 5" in c["rating"] and charts_ok else {"rating": c["rating"], "charts": c["charts"]}
+    briefs = {k: v for k, v in audits.items() if k[0].startswith("briefs/")}
+    assert briefs and _failures(briefs, check) == {}
+
+
+def test_screenshots_of_one_brief_at_both_widths_are_kept(audits):
+    shots = [ARTEFACTS / f"brief-{w}px.png" for w in WIDTHS]
+    assert all(p.stat().st_size > 10_000 for p in shots), shots
+
+
+def test_the_nu_html_checker_finds_no_error(demo_reports, pages):
+    result = run_vnu([demo_reports / p for p in pages])
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr[-4000:]
+
+
+def test_each_brief_prints_to_at_most_four_a4_pages(browser, site, pages):
+    page = browser.new_page()
+    blocked: list[str] = []
+    guard_requests(page, blocked)
+    counts = {}
+    for name in pages[:-1]:
+        page.goto(f"{site}/{name}", wait_until="load")
+        counts[name] = len(PdfReader(io.BytesIO(page.pdf(format="A4"))).pages)
+    page.close()
+    print(f"\nA4 pages in print: {counts}")
+    assert not blocked and all(1 <= n <= MAX_PDF_PAGES for n in counts.values()), counts
+
+
+def test_each_page_is_one_file_of_at_most_200_kb(demo_reports, pages):
+    sizes = {p: (demo_reports / p).stat().st_size for p in pages}
+    print(f"\nlargest page: {max(sizes.values()) / 1024:.1f} KB")
+    assert all(0 < s <= MAX_BYTES for s in sizes.values()), sizes
+
+
+def test_a_rebuild_gives_the_same_bytes(demo_reports, pages, tmp_path):
+    again = build_demo(tmp_path)
+    differ = [p for p in pages if (again / p).read_bytes() != (demo_reports / p).read_bytes()]
+    shutil.rmtree(tmp_path, ignore_errors=True)
+    assert differ == []
