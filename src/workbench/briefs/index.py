@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 import workbench
-from workbench.briefs.html import esc
+from workbench.briefs.html import esc, scroll_wrap
 from workbench.io import atomic_write_text
 
 
@@ -25,7 +25,10 @@ def index_html(entries: Iterable[dict[str, Any]], failed: Iterable[dict[str, Any
         parts.append('<div class="synthetic-banner" role="note" aria-label="Synthetic data"><strong>Synthetic '
                      "data.</strong> Briefs marked synthetic are built from the workbench's generated demo "
                      "panel: they demonstrate the method and are not evidence about the initiatives.</div>")
-    for initiative, group in pd.DataFrame(entries).groupby("initiative_name", sort=True) if entries else []:
+    sections = []
+    for number, (initiative, group) in enumerate(
+            pd.DataFrame(entries).groupby("initiative_name", sort=True) if entries else [], start=1):
+        sections.append((f"initiative-{number}", initiative))
         rows = []
         for e in group.to_dict("records"):
             flag = " [synthetic data]" if e.get("synthetic") else ""
@@ -36,10 +39,13 @@ def index_html(entries: Iterable[dict[str, Any]], failed: Iterable[dict[str, Any
                 f'<td>{esc(e["headline"])}</td>'
                 f'<td>{e["estimate"]:+.2f} ({e["ci_low"]:+.2f} to {e["ci_high"]:+.2f}) {esc(e["unit"])}</td>'
                 f'<td>{_rating(e.get("rating"))}</td></tr>')
-        parts.append(
-            f'<section><h2>{esc(initiative)}</h2><table class="brief-list"><caption>Briefs on {esc(initiative)}'
+        listing = scroll_wrap(
+            f'<table class="brief-list"><caption>Briefs on {esc(initiative)}'
             '</caption><thead><tr><th scope="col">Outcome</th><th scope="col">Finding</th>'
-            '<th scope="col">Estimate (95% CI)</th><th scope="col">Strength of evidence</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table></section>")
+            '<th scope="col">Estimate (95% CI)</th><th scope="col">Strength of evidence</th></tr></thead><tbody>'
+            + "".join(rows) + "</tbody></table>", f"Briefs on {initiative}")
+        parts.append(f'<section aria-labelledby="initiative-{number}"><h2 id="initiative-{number}">{esc(initiative)}</h2>'
+                     f"{listing}</section>")
     failed = list(failed)
     if failed:
         items = "".join(f"<li>{esc(f['job'])}: {esc(f['error'])}</li>" for f in failed)
@@ -50,11 +56,22 @@ def index_html(entries: Iterable[dict[str, Any]], failed: Iterable[dict[str, Any
         '<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Evidence briefs: Collaboration Evidence Workbench</title><style>{css}</style></head><body>"
-        '<a class="skip-link" href="#main">Skip to main content</a><main id="main">'
+        '<a class="skip-link" href="#main">Skip to main content</a>'
+        '<header class="site-header"><p class="site-name">Collaboration Evidence Workbench</p>'
+        f'<nav class="top-nav" aria-label="Initiatives">{_contents(sections)}</nav></header>'
+        '<main id="main" tabindex="-1">'
         "<h1>Evidence briefs</h1><p>Comparative outcome analyses of place-based collaboration initiatives in "
         "England: pilot areas against comparison areas over time.</p>" + "".join(parts)
-        + f'<footer class="provenance"><p>Built by workbench {esc(workbench.__version__)}.</p></footer>'
-        "</main></body></html>\n")
+        + "</main>"
+        f'<footer class="site-footer"><p>Built by workbench {esc(workbench.__version__)}. Every page is one '
+        "self-contained file: it loads nothing from the network.</p></footer></body></html>\n")
+
+
+def _contents(sections: list[tuple[str, str]]) -> str:
+    """Jump links to each initiative's section of the index."""
+    if not sections:
+        return '<ul><li><a href="#main">Evidence briefs</a></li></ul>'
+    return "<ul>" + "".join(f'<li><a href="#{anchor}">{esc(name)}</a></li>' for anchor, name in sections) + "</ul>"
 
 
 def _rating(rating: dict[str, Any] | None) -> str:
