@@ -50,15 +50,23 @@ def is_local(url: str) -> bool:
     return parts.scheme in ("http", "https", "ws", "wss") and (parts.hostname or "") in LOCAL_HOSTS
 
 
-@contextmanager
-def chromium() -> Iterator[object]:
-    """A launched headless Chromium (a Playwright `Browser`), closed on exit."""
+def require_browser() -> str:
+    """Check that Chromium and Playwright are installed (before a long build); return Chromium's path."""
     executable = chromium_path()
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError as error:
         raise BrowserMissingError("Playwright for Python is not installed: "
                                   "`pip install -e '.[pdf]'` (or '.[test]')") from error
+    return executable
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    """A launched headless Chromium (a Playwright `Browser`), closed on exit."""
+    executable = require_browser()
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:  # Playwright gives the browser a throw-away profile
         browser = playwright.chromium.launch(executable_path=executable, args=list(CHROMIUM_ARGS))
         try:

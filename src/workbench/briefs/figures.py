@@ -73,7 +73,7 @@ class Layout:
 
 
 WIDE = Layout("wide", 720, 400, 70, 190, 40, 60, 14, 22, True, 10)
-NARROW = Layout("narrow", 350, 330, 48, 122, 40, 58, 14, 13, False, 5)
+NARROW = Layout("narrow", 350, 340, 48, 122, 50, 58, 14, 13, False, 5)
 
 
 @dataclass(frozen=True)
@@ -158,10 +158,12 @@ def _draw(layout: Layout, series, *, value_label: str, first_post_period: int, s
             ax.plot(x, y, linewidth=2.5, markersize=6, **style)
         ax.axvline(first_post_period - 0.5, color=AF_DARK_GREY, linewidth=1)
         x_min, x_max = float(series[0][0].min()), float(series[0][0].max())
-        right_half = (first_post_period - 0.5 - x_min) > 0.6 * (x_max - x_min)
-        ax.annotate("Initiative begins", (first_post_period - 0.5, 1.0), xytext=(-6 if right_half else 6, 6),
-                    textcoords="offset points", xycoords=("data", "axes fraction"), va="bottom",
-                    ha="right" if right_half else "left", fontsize=layout.font, color=INK, annotation_clip=False)
+        start = first_post_period - 0.5
+        after = start - x_min < (x_max - x_min) / 2           # more room after the start than before it
+        ax.annotate("Initiative\nbegins" if layout.name == "narrow" else "Initiative begins", (start, 1.0),
+                    xytext=(6 if after else -6, 4), textcoords="offset points", xycoords=("data", "axes fraction"),
+                    va="bottom", ha="left" if after else "right", fontsize=layout.font, color=INK,
+                    linespacing=1.1, annotation_clip=False)
         if layout.y_label:
             ax.set_ylabel(value_label)
         ax.set_xlabel("Financial year starting")
