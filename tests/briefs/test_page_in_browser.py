@@ -137,3 +137,46 @@ def test_a_rebuild_gives_the_same_bytes(demo_reports, pages, tmp_path):
     differ = [p for p in pages if (again / p).read_bytes() != (demo_reports / p).read_bytes()]
     shutil.rmtree(tmp_path, ignore_errors=True)
     assert differ == []
+
+
+HOSTILE = ["<script>window.pwned = 1</script>", "\"quoted\" & 'single' </td></table>", "../../etc/passwd",
+           "Aberystwyth" * 28, "\u0645\u062c\u0644\u0633 \u0627\u0644\u0645\u062f\u064a\u0646\u0629 \u202e reversed"]
+
+
+def _hostile_page(tmp_path: Path) -> Path:
+    """The index and a chart with its table, every name hostile, served from one file."""
+    import numpy as np
+    import pandas as pd
+
+    from workbench.briefs.figures import trend_chart
+    from workbench.briefs.index import index_html
+
+    entries = [{"initiative_name": name, "indicator_name": name, "headline": name, "href": name, "estimate": -1.5,
+                "ci_low": -2.0, "ci_high": -1.0, "unit": name, "synthetic": True, "rating": None} for name in HOSTILE]
+    periods = np.arange(2004, 2016)
+    plot = pd.DataFrame({"period": periods, "pilot": np.linspace(10, 13, 12), "comparison": np.linspace(9, 11, 12),
+                         "counterfactual": np.linspace(10, 12, 12), "n_pilot": 3, "n_comparison": 20})
+    chart = trend_chart(plot, title=HOSTILE[3], subtitle=HOSTILE[4], alt=" ".join(HOSTILE), value_label=HOSTILE[0],
+                        first_post_period=2010, csv_name=HOSTILE[2], synthetic=True, comparison_label=HOSTILE[1])
+    page = index_html(entries).replace("</main>", chart.html() + "</main>")
+    path = tmp_path / "hostile.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def test_hostile_strings_are_escaped_and_the_layout_holds(browser, tmp_path):
+    path = _hostile_page(tmp_path)
+    with serve(tmp_path) as url:
+        context = browser.new_context(viewport={"width": 375, "height": 900})
+        page = context.new_page()
+        blocked: list[str] = []
+        guard_requests(page, blocked)
+        page.goto(f"{url}/{path.name}", wait_until="load")
+        page.add_script_tag(path=str(require(AXE, NPM_HINT)))
+        found = {"pwned": page.evaluate("typeof window.pwned"),
+                 "scroll": page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]"),
+                 "axe": page.evaluate(AXE_JS, WCAG_TAGS), "small": page.evaluate(SMALL_TEXT_JS, 12),
+                 "scripts": page.evaluate("document.scripts.length - 1")}   # less the injected axe
+        context.close()
+    assert found == {"pwned": "undefined", "scroll": [375, 375], "axe": [], "small": [], "scripts": 0}
+    assert blocked == []

@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import io
 import re
-import textwrap
 from dataclasses import dataclass
 
 import matplotlib
@@ -26,6 +25,7 @@ import matplotlib.ticker
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 
 from workbench.briefs.html import esc, table
@@ -56,7 +56,8 @@ class Layout:
 
     Fonts are in px at the natural size; the page never shows an SVG above its natural width, and
     shows each layout only where its width fits (CSS media query), so its text is never drawn
-    smaller than `min_font` px (at least 12 px on a 375 px wide phone).
+    much smaller than its natural size: at least 12 px on a 375 px wide phone, where the narrow
+    drawing is shown at 98% of its natural width.
     """
 
     name: str
@@ -67,13 +68,13 @@ class Layout:
     top: int
     bottom: int
     font: int
-    label_wrap: int
+    label_font: int
     y_label: bool
     max_ticks: int
 
 
-WIDE = Layout("wide", 720, 400, 70, 190, 40, 60, 14, 22, True, 10)
-NARROW = Layout("narrow", 350, 340, 48, 122, 50, 58, 14, 13, False, 5)
+WIDE = Layout("wide", 720, 400, 70, 190, 40, 60, 14, 14, True, 10)
+NARROW = Layout("narrow", 350, 340, 48, 124, 50, 58, 14, 13, False, 5)
 
 
 @dataclass(frozen=True)
@@ -186,10 +187,10 @@ def _direct_labels(fig: Figure, ax, layout: Layout, series) -> None:
     """
     ax.margins(x=0.03)
     ax.autoscale_view()
-    line_height = layout.font * 1.25
+    line_height = layout.label_font * 1.2
     wanted = []
     for x, y, style, label in series:
-        lines = textwrap.wrap(label, layout.label_wrap)
+        lines = _wrap(fig, label, layout.right - 36, layout.label_font)
         end = ax.transData.transform((float(x.iloc[-1]), float(y.iloc[-1])))[1]
         wanted.append([end, len(lines) * line_height, "\n".join(lines), style])
     wanted.sort(key=lambda item: -item[0])
@@ -206,10 +207,35 @@ def _direct_labels(fig: Figure, ax, layout: Layout, series) -> None:
     x0 = (layout.width - layout.right + 8) / layout.width
     for centre, _, text, style in wanted:
         y = centre / layout.height
-        fig.add_artist(Line2D([x0, x0 + 22 / layout.width], [y, y], transform=fig.transFigure, linewidth=2.5,
+        fig.add_artist(Line2D([x0, x0 + 20 / layout.width], [y, y], transform=fig.transFigure, linewidth=2.5,
                               markersize=6, markevery=[1], **style))
-        fig.text(x0 + 28 / layout.width, y, text, va="center", ha="left", fontsize=layout.font, color=INK,
+        fig.text(x0 + 25 / layout.width, y, text, va="center", ha="left", fontsize=layout.label_font, color=INK,
                  linespacing=1.1)
+
+
+def _wrap(fig: Figure, text: str, width: float, size: float) -> list[str]:
+    """Greedy line breaks so that each line, as measured in the chart's font, fits in `width` px.
+
+    A word longer than a line is cut by characters, so no label runs out of the drawing. The page
+    font (Arial or Liberation Sans) is no wider than the measuring font (DejaVu Sans).
+    """
+    renderer, font = fig.canvas.get_renderer(), FontProperties(size=size)
+
+    def fits(line: str) -> bool:
+        return renderer.get_text_width_height_descent(line, font, ismath=False)[0] <= width
+
+    lines: list[str] = []
+    for word in text.split():
+        candidate = f"{lines[-1]} {word}" if lines else word
+        if lines and fits(candidate):
+            lines[-1] = candidate
+            continue
+        lines.append("")
+        for char in word:
+            if lines[-1] and not fits(lines[-1] + char):
+                lines.append("")
+            lines[-1] += char
+    return lines or [""]
 
 
 def _strip_svg_header(svg: str) -> str:
