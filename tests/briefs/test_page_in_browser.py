@@ -180,3 +180,25 @@ def test_hostile_strings_are_escaped_and_the_layout_holds(browser, tmp_path):
         context.close()
     assert found == {"pwned": "undefined", "scroll": [375, 375], "axe": [], "small": [], "scripts": 0}
     assert blocked == []
+
+
+FOCUS_JS = """
+() => {
+  const el = document.activeElement, r = el.getBoundingClientRect(), s = getComputedStyle(el);
+  return {tag: el.tagName.toLowerCase(), cls: el.className, onscreen: r.left >= 0 && r.width > 0 && r.height > 0,
+          marked: s.backgroundColor === 'rgb(255, 221, 0)' || s.boxShadow.includes('rgb(255, 221, 0)')};
+}
+"""
+
+
+def test_keyboard_focus_starts_at_the_skip_link_and_is_always_visible(browser, site):
+    page = browser.new_page(viewport={"width": 375, "height": 900})
+    page.goto(f"{site}/{SCREENSHOT_BRIEF}", wait_until="load")
+    seen = []
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate(FOCUS_JS))
+    page.close()
+    assert seen[0]["cls"] == "skip-link"
+    assert {s["tag"] for s in seen} >= {"a", "div"}   # links, then a table's scroll region
+    assert all(s["onscreen"] and s["marked"] for s in seen), seen
