@@ -113,17 +113,33 @@ def test_the_nu_html_checker_finds_no_error(demo_reports, pages):
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr[-4000:]
 
 
-def test_each_brief_prints_to_at_most_four_a4_pages(browser, site, pages):
+HEADINGS_JS = """
+() => [...document.querySelectorAll('h1, h2, h3, caption, .chart-data-title, figcaption span, thead tr')]
+  .map((el) => [...el.children].length && el.tagName === 'TR'
+       ? [...el.children].map((c) => c.textContent.trim()).join(' ') : el.textContent.trim())
+"""
+
+
+def _ends_with_heading(last_line: str, headings: list[str]) -> bool:
+    return any(last_line == h or (len(last_line) > 12 and h.endswith(last_line)) for h in headings)
+
+
+def test_each_brief_prints_to_at_most_four_a4_pages_with_no_heading_left_at_a_page_foot(browser, site, pages):
     page = browser.new_page()
     blocked: list[str] = []
     guard_requests(page, blocked)
-    counts = {}
+    counts, orphans = {}, {}
     for name in pages[:-1]:
         page.goto(f"{site}/{name}", wait_until="load")
-        counts[name] = len(PdfReader(io.BytesIO(page.pdf(format="A4"))).pages)
+        headings = [" ".join(h.split()) for h in page.evaluate(HEADINGS_JS)]
+        reader = PdfReader(io.BytesIO(page.pdf(format="A4")))
+        counts[name] = len(reader.pages)
+        feet = [" ".join(p.extract_text().strip().splitlines()[-1].split()) for p in reader.pages[:-1]]
+        orphans[name] = [f for f in feet if _ends_with_heading(f, headings)]
     page.close()
     print(f"\nA4 pages in print: {counts}")
     assert not blocked and all(1 <= n <= MAX_PDF_PAGES for n in counts.values()), counts
+    assert {k: v for k, v in orphans.items() if v} == {}
 
 
 def test_each_page_is_one_file_of_at_most_200_kb(demo_reports, pages):
