@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -90,3 +91,23 @@ def test_a_notebook_still_shows_inline_figures_after_importing_the_briefs(tmp_pa
     for cell in nb.cells[1:]:
         kinds = [o.get("data", {}).keys() for o in cell.outputs if o["output_type"] == "display_data"]
         assert any("image/png" in k for k in kinds), cell.outputs
+
+
+def test_each_chart_is_drawn_wide_and_narrow_with_direct_labels_and_no_legend():
+    chart = _chart()
+    for svg in (chart.svg, chart.svg_narrow):
+        assert "Pilot areas" in svg and "Comparison" in svg and "followed the" in svg and "Initiative" in svg
+        assert 'id="legend_1"' not in svg
+        assert "stroke-dasharray" in svg          # the comparison and counterfactual lines are not solid
+    assert chart.svg != chart.svg_narrow
+
+
+def test_two_charts_on_one_page_share_no_id_and_every_reference_resolves():
+    other = trend_chart(_plot(), title="U", subtitle="S", alt="B", value_label="rate", first_post_period=2007,
+                        csv_name="u.csv", synthetic=False)
+    page = _chart().html() + other.html()
+    ids = re.findall(r' id="([^"]+)"', page)
+    references = set(re.findall(r'(?:href="|url\()#([\w.-]+)', page))
+    assert ids and len(ids) == len(set(ids))
+    assert references and references <= set(ids)
+    assert page.count('role="img"') == 4 and "<metadata>" not in page and "*{stroke" not in page
