@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -90,9 +91,15 @@ def write_pdfs(html_paths: Iterable[str | os.PathLike]) -> list[Path]:
     """Print each HTML brief to an A4 PDF beside it (same name, .pdf); return the PDFs written.
 
     Raises BrowserMissingError when Chromium or Playwright is missing, and WorkbenchError when a
-    page tries to load anything from the network.
+    page tries to load anything from the network. Runs in a thread of its own, so that it also works
+    where an event loop or another Playwright session is running (a Jupyter kernel, a test session).
     """
     paths = [Path(p) for p in html_paths]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbench-pdf") as pool:
+        return pool.submit(_print_pdfs, paths).result()
+
+
+def _print_pdfs(paths: list[Path]) -> list[Path]:
     written: list[Path] = []
     if not paths:
         return written
