@@ -111,3 +111,19 @@ def test_two_charts_on_one_page_share_no_id_and_every_reference_resolves():
     assert ids and len(ids) == len(set(ids))
     assert references and references <= set(ids)
     assert page.count('role="img"') == 4 and "<metadata>" not in page and "*{stroke" not in page
+
+
+def test_the_yearly_gap_chart_has_its_band_zero_line_and_data():
+    from workbench.briefs.figures import gap_chart
+
+    effects = pd.DataFrame({"period": [2006, 2004, 2005], "estimate": [-1.0, 0.1, 0.0],
+                            "ci_low": [-1.5, -0.4, -0.5], "ci_high": [-0.5, 0.6, 0.5]})
+    make = lambda: gap_chart(effects, title="G", subtitle="S", alt="A", value_label="v", first_post_period=2006,
+                             csv_name="g.csv", synthetic=False)
+    chart = make()
+    assert chart.svg == make().svg and chart.svg_narrow == make().svg_narrow
+    assert list(chart.data.columns) == ["Year", "Gap (pilot minus comparison)", "95% CI low", "95% CI high"]
+    assert chart.data["Year"].tolist() == [2004, 2005, 2006]          # sorted by year
+    assert chart.csv().splitlines()[-1] == "2006,-1.000,-1.500,-0.500"
+    for svg in (chart.svg, chart.svg_narrow):
+        assert "No difference" in svg and "confidence" in svg and "Gap: pilot" in svg

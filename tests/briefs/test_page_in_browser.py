@@ -182,9 +182,9 @@ def _hostile_page(tmp_path: Path) -> Path:
     return path
 
 
-def test_hostile_strings_are_escaped_and_the_layout_holds(browser, tmp_path):
-    path = _hostile_page(tmp_path)
-    with serve(tmp_path) as url:
+def _measure_at_375(browser, path: Path) -> tuple[dict, list[str]]:
+    """Serve one page's folder, open the page 375 px wide, and measure it; return it and the blocked URLs."""
+    with serve(path.parent) as url:
         context = browser.new_context(viewport={"width": 375, "height": 900})
         page = context.new_page()
         blocked: list[str] = []
@@ -196,10 +196,38 @@ def test_hostile_strings_are_escaped_and_the_layout_holds(browser, tmp_path):
                  "axe": page.evaluate(AXE_JS, WCAG_TAGS), "small": page.evaluate(SMALL_TEXT_JS, 12),
                  "scripts": page.evaluate("document.scripts.length - 1")}   # less the injected axe
         context.close()
-    assert found == {"pwned": "undefined", "scroll": [375, 375], "axe": [], "small": [], "scripts": 0}
-    assert blocked == []
+    return found, blocked
+
+
+CLEAN = {"pwned": "undefined", "scroll": [375, 375], "axe": [], "small": [], "scripts": 0}
+
+
+def test_hostile_strings_are_escaped_and_the_layout_holds(browser, tmp_path):
+    path = _hostile_page(tmp_path)
+    found, blocked = _measure_at_375(browser, path)
+    assert found == CLEAN and blocked == []
     checked = run_vnu([path])
     assert checked.returncode == 0 and not checked.stderr.strip(), checked.stderr[-4000:]
+
+
+def test_the_yearly_gap_chart_reads_on_a_phone(browser, tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from workbench.briefs.figures import gap_chart
+    from workbench.briefs.index import index_html
+
+    periods = np.arange(2004, 2020)
+    estimate = np.where(periods < 2012, 0.3 * np.sin(periods), -2.0 - 0.1 * (periods - 2012))
+    effects = pd.DataFrame({"period": periods, "estimate": estimate, "ci_low": estimate - 0.9,
+                            "ci_high": estimate + 0.9})
+    chart = gap_chart(effects, title="Gap each year", subtitle="per 1,000 residents", value_label="per 1,000",
+                      alt="Line chart of the yearly gap between pilot and comparison areas, with its interval",
+                      first_post_period=2012, csv_name="gap.csv", synthetic=True)
+    path = tmp_path / "gap.html"
+    path.write_text(index_html([]).replace("</main>", chart.html() + "</main>"), encoding="utf-8")
+    found, blocked = _measure_at_375(browser, path)
+    assert found == CLEAN and blocked == []
 
 
 FOCUS_JS = """

@@ -31,6 +31,7 @@ from matplotlib.lines import Line2D
 from workbench.briefs.html import esc, table
 
 AF_DARK_BLUE, AF_ORANGE, AF_DARK_GREY = "#12436D", "#F46A25", "#3D3D3D"
+AF_LIGHT_BLUE = "#6BACE6"   # the AF sequential palette's lightest blue: interval bands
 INK = "#0B0C0C"
 FONT_STACK = "Arial, 'Helvetica Neue', Helvetica, 'Liberation Sans', 'DejaVu Sans', sans-serif"
 STYLE = {
@@ -147,16 +148,48 @@ def trend_chart(plot: pd.DataFrame, *, title: str, subtitle: str, alt: str, valu
     return Chart(title, subtitle, drawings[0], alt, data, caption, csv_name, svg_narrow=drawings[1])
 
 
-def _draw(layout: Layout, series, *, value_label: str, first_post_period: int, synthetic: bool) -> str:
-    """One layout of the trend chart as SVG text (deterministic: fixed hash salt, no date)."""
+def gap_chart(effects: pd.DataFrame, *, title: str, subtitle: str, alt: str, value_label: str,
+              first_post_period: int, csv_name: str, synthetic: bool, confidence: float = 0.95) -> Chart:
+    """The yearly gap between pilot and comparison areas, with its confidence band, and a zero line.
+
+    `effects` has one row per year: `period`, `estimate`, `ci_low`, `ci_high` (an event study's
+    yearly effects, say). Drawn wide and narrow like `trend_chart`, every element labelled directly.
+    """
+    frame = effects.sort_values("period")
+    level = round(confidence * 100)
+    series = [
+        (frame["period"], frame["period"] * 0.0, {"color": AF_DARK_GREY, "linewidth": 1.2}, "No difference"),
+        (frame["period"], frame["estimate"], {"color": AF_DARK_BLUE, "linestyle": "-", "marker": "o"},
+         "Gap: pilot minus comparison"),
+    ]
+    bands = [(frame["period"], frame["ci_low"], frame["ci_high"], f"{level}% confidence interval")]
+    drawings = [_draw(layout, series, value_label=value_label, first_post_period=first_post_period,
+                      synthetic=synthetic, bands=bands) for layout in (WIDE, NARROW)]
+    data = frame[["period", "estimate", "ci_low", "ci_high"]].copy()
+    data.columns = ["Year", "Gap (pilot minus comparison)", f"{level}% CI low", f"{level}% CI high"]
+    return Chart(title, subtitle, drawings[0], alt, data, f"{title}: {subtitle}", csv_name, svg_narrow=drawings[1])
+
+
+def _draw(layout: Layout, series, *, value_label: str, first_post_period: int, synthetic: bool,
+          bands=()) -> str:
+    """One layout of a chart over the years as SVG text (deterministic: fixed hash salt, no date).
+
+    `series` are (x, y, line style, label) lines; `bands` (x, low, high, label) shaded intervals.
+    Every line and band is labelled directly at its right end.
+    """
     w, h = layout.width, layout.height
     with matplotlib.rc_context({**STYLE, "font.size": layout.font}):
         fig = Figure(figsize=(w / 72, h / 72), dpi=72)   # 1 point = 1 SVG unit = 1 CSS px at natural size
         FigureCanvasAgg(fig)  # text measured by Agg; savefig(format="svg") prints with the SVG backend
         ax = fig.add_axes((layout.left / w, layout.bottom / h, (w - layout.left - layout.right) / w,
                            (h - layout.top - layout.bottom) / h))
+        labelled = list(series)
+        for x, low, high, label in bands:
+            ax.fill_between(x, low, high, color=AF_LIGHT_BLUE, alpha=0.45, linewidth=0)
+            labelled.append((x, high, {"color": AF_LIGHT_BLUE, "alpha": 0.45, "linewidth": 10,
+                                       "solid_capstyle": "butt"}, label))
         for x, y, style, _ in series:
-            ax.plot(x, y, linewidth=2.5, markersize=6, **style)
+            ax.plot(x, y, **{"linewidth": 2.5, "markersize": 6, **style})
         ax.axvline(first_post_period - 0.5, color=AF_DARK_GREY, linewidth=1)
         x_min, x_max = float(series[0][0].min()), float(series[0][0].max())
         start = first_post_period - 0.5
@@ -171,7 +204,7 @@ def _draw(layout: Layout, series, *, value_label: str, first_post_period: int, s
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=layout.max_ticks, integer=True))
         ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5 if layout.y_label else 4))
         ax.tick_params(colors=INK, labelcolor=INK)
-        _direct_labels(fig, ax, layout, series)
+        _direct_labels(fig, ax, layout, labelled)
         if synthetic:
             fig.text(1 - 4 / w, 4 / h, "SYNTHETIC DATA", ha="right", va="bottom", fontsize=layout.font,
                      color=INK, fontweight="bold")
@@ -207,8 +240,8 @@ def _direct_labels(fig: Figure, ax, layout: Layout, series) -> None:
     x0 = (layout.width - layout.right + 8) / layout.width
     for centre, _, text, style in wanted:
         y = centre / layout.height
-        fig.add_artist(Line2D([x0, x0 + 20 / layout.width], [y, y], transform=fig.transFigure, linewidth=2.5,
-                              markersize=6, markevery=[1], **style))
+        fig.add_artist(Line2D([x0, x0 + 20 / layout.width], [y, y], transform=fig.transFigure,
+                              **{"linewidth": 2.5, "markersize": 6, "markevery": [1], **style}))
         fig.text(x0 + 25 / layout.width, y, text, va="center", ha="left", fontsize=layout.label_font, color=INK,
                  linespacing=1.1)
 
