@@ -250,3 +250,18 @@ def test_keyboard_focus_starts_at_the_skip_link_and_is_always_visible(browser, s
     assert seen[0]["cls"] == "skip-link"
     assert {s["tag"] for s in seen} >= {"a", "div"}   # links, then a table's scroll region
     assert all(s["onscreen"] and s["marked"] for s in seen), seen
+
+
+def test_a_collapsed_annex_is_left_out_of_print_and_an_open_one_is_printed(browser, tmp_path):
+    from workbench.briefs.index import index_html
+
+    annex = "<details{}><summary>Technical annex</summary>" + "<p>Method detail.</p>" * 400 + "</details>"
+    counts = {}
+    for state in ("", " open"):
+        path = tmp_path / f"annex{state.strip()}.html"
+        path.write_text(index_html([]).replace("</main>", annex.format(state) + "</main>"), encoding="utf-8")
+        page = browser.new_page()
+        page.goto(path.as_uri(), wait_until="load")
+        counts[state or "closed"] = len(PdfReader(io.BytesIO(page.pdf(format="A4"))).pages)
+        page.close()
+    assert counts["closed"] == 1 and counts[" open"] > 4, counts
