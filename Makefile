@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# axe-core and vnu-jar for the browser tests, pinned by package-lock.json (never vnu-jar's install
+# script: it would download Java; the jar is in the package)
+NODE_STAMP := node_modules/.installed
 JOBS   ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 # make lab: PORT and LAB_ARGS pass through to JupyterLab, e.g. make lab PORT=8890 LAB_ARGS="--no-browser"
 PORT     ?= 8888
@@ -12,7 +15,7 @@ KERNEL_NAME    := workbench
 KERNEL_DISPLAY := Collaboration Evidence Workbench
 KERNEL_SCOPE   ?= --sys-prefix
 
-.PHONY: demo test test-generic-blas lab kernel setup evidence build validate bench lock clean
+.PHONY: demo test test-generic-blas lab kernel setup evidence build pdf validate bench lock clean
 
 ## demo: set up (if needed), rebuild the synthetic demo evidence, build every brief; print the index path and the time taken
 demo: $(STAMP)
@@ -20,8 +23,9 @@ demo: $(STAMP)
 	$(BIN)/workbench demo-data && $(BIN)/workbench validate && $(BIN)/workbench build --jobs $(JOBS); \
 	code=$$?; echo "make demo: finished in $$(( $$(date +%s) - start )) s (exit code $$code)"; exit $$code
 
-## test: set up (if needed), then the whole test suite: unit, notebooks (nbval), executed templates
-test: $(STAMP)
+## test: set up (if needed), then the whole test suite: unit, notebooks (nbval), executed templates, and
+## every built page in headless Chromium (needs /usr/bin/chromium, java and npm: `.ci/run` installs them)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
 ## test-generic-blas: the numerically sensitive tests (analysis, notebooks) again under OpenBLAS's
@@ -38,8 +42,13 @@ lab: kernel
 kernel: $(STAMP)
 	$(BIN)/python -m ipykernel install $(KERNEL_SCOPE) --name $(KERNEL_NAME) --display-name "$(KERNEL_DISPLAY)"
 
-## setup: create .venv and install the project with its pinned dependencies
-setup: $(STAMP)
+## setup: create .venv and install the project with its pinned dependencies (and the npm test tools)
+setup: $(STAMP) $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js and npm (Debian: apt-get install -y nodejs npm), or run .ci/run"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
 
 $(STAMP): pyproject.toml requirements/lock.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +61,10 @@ evidence: $(STAMP)
 
 build: $(STAMP)
 	$(BIN)/workbench build --jobs $(JOBS)
+
+## pdf: build (if needed) and print every brief to an A4 PDF beside its HTML (headless /usr/bin/chromium)
+pdf: $(STAMP)
+	$(BIN)/workbench build --jobs $(JOBS) --pdf
 
 validate: $(STAMP)
 	$(BIN)/workbench validate
@@ -69,4 +82,4 @@ lock:
 	mv requirements/lock.new requirements/lock.txt && rm -rf .lock-venv
 
 clean:
-	rm -rf reports/briefs reports/notebooks reports/failed reports/index.html reports/manifest.json reports/.workbench
+	rm -rf reports/briefs reports/notebooks reports/failed reports/index.html reports/manifest.json reports/.workbench reports/.artefacts

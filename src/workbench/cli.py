@@ -62,6 +62,10 @@ def cmd_demo_data(args) -> int:
 def cmd_build(args) -> int:
     from workbench.batch.forking import share_cores
 
+    if args.pdf:
+        from workbench.briefs.browser import require_browser
+
+        require_browser()            # say so before a long build, not after it
     if args.scheduler is None:
         share_cores(args.jobs)       # before numpy is imported
     from workbench.batch.build import build
@@ -73,6 +77,12 @@ def cmd_build(args) -> int:
     runner = executor(args.scheduler, workers=args.jobs, timeout=args.timeout, retries=args.retries,
                       engine=args.engine)
     result = build(plan, runner, force=args.force, wait=args.wait, on_event=reporter(args.log_format))
+    if args.pdf:
+        from workbench.briefs.browser import write_pdfs
+
+        pdfs = write_pdfs(job.html for job in plan.jobs if job.html.exists())
+        if args.log_format == "text":
+            print(f"pdf: {len(pdfs)} briefs printed to A4 PDF beside their HTML")
     if args.log_format == "text":
         print(f"manifest: {os.path.relpath(plan.manifest)}")
         print(f"index: {plan.index}")
@@ -181,6 +191,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--scheduler", metavar="tcp://HOST:PORT|local",
                    help="run the jobs on a Dask cluster (`local` starts a LocalCluster)")
     b.add_argument("--wait", action="store_true", help="if another build holds the lock, wait for it")
+    b.add_argument("--pdf", action="store_true",
+                   help="also print each brief to an A4 PDF beside its HTML (headless Chromium: /usr/bin/chromium)")
     b.add_argument("--log-format", default="text", choices=("text", "json"),
                    help="text (a progress bar on a terminal) or one JSON event per line")
     b.set_defaults(func=cmd_build)

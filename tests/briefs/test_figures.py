@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -90,3 +91,39 @@ def test_a_notebook_still_shows_inline_figures_after_importing_the_briefs(tmp_pa
     for cell in nb.cells[1:]:
         kinds = [o.get("data", {}).keys() for o in cell.outputs if o["output_type"] == "display_data"]
         assert any("image/png" in k for k in kinds), cell.outputs
+
+
+def test_each_chart_is_drawn_wide_and_narrow_with_direct_labels_and_no_legend():
+    chart = _chart()
+    for svg in (chart.svg, chart.svg_narrow):
+        assert "Pilot areas" in svg and "Comparison" in svg and "followed the" in svg and "Initiative" in svg
+        assert 'id="legend_1"' not in svg
+        assert "stroke-dasharray" in svg          # the comparison and counterfactual lines are not solid
+    assert chart.svg != chart.svg_narrow
+
+
+def test_two_charts_on_one_page_share_no_id_and_every_reference_resolves():
+    other = trend_chart(_plot(), title="U", subtitle="S", alt="B", value_label="rate", first_post_period=2007,
+                        csv_name="u.csv", synthetic=False)
+    page = _chart().html() + other.html()
+    ids = re.findall(r' id="([^"]+)"', page)
+    references = set(re.findall(r'(?:href="|url\()#([\w.-]+)', page))
+    assert ids and len(ids) == len(set(ids))
+    assert references and references <= set(ids)
+    assert page.count('role="img"') == 4 and "<metadata>" not in page and "*{stroke" not in page
+
+
+def test_the_yearly_gap_chart_has_its_band_zero_line_and_data():
+    from workbench.briefs.figures import gap_chart
+
+    effects = pd.DataFrame({"period": [2006, 2004, 2005], "estimate": [-1.0, 0.1, 0.0],
+                            "ci_low": [-1.5, -0.4, -0.5], "ci_high": [-0.5, 0.6, 0.5]})
+    make = lambda: gap_chart(effects, title="G", subtitle="S", alt="A", value_label="v", first_post_period=2006,
+                             csv_name="g.csv", synthetic=False)
+    chart = make()
+    assert chart.svg == make().svg and chart.svg_narrow == make().svg_narrow
+    assert list(chart.data.columns) == ["Year", "Gap (pilot minus comparison)", "95% CI low", "95% CI high"]
+    assert chart.data["Year"].tolist() == [2004, 2005, 2006]          # sorted by year
+    assert chart.csv().splitlines()[-1] == "2006,-1.000,-1.500,-0.500"
+    for svg in (chart.svg, chart.svg_narrow):
+        assert "No difference" in svg and "confidence" in svg and "Gap: pilot" in svg

@@ -1,8 +1,11 @@
 """Accessible charts: SVG in the Analysis Function palette, alt text, data table and CSV.
 
 Colour is never the only cue: the pilot line is solid with circle markers, the comparison line
-dashed with square markers, the counterfactual dotted, and each line is labelled directly.
-The SVG is deterministic (fixed hash salt, no date), so the same data give the same bytes.
+dashed with square markers, the counterfactual dotted, and each line is labelled directly at its
+end (no legend). Each chart is drawn twice, wide and narrow (for phones), with text of at least
+12 px as shown; the page switches between them with a CSS media query and inlines the SVG, so the
+brief stays one file. The SVG is deterministic (fixed hash salt, no date): the same data give the
+same bytes.
 
 Figures are drawn on an explicit non-interactive canvas (`matplotlib.figure.Figure` on an Agg
 canvas, which measures the text for the layout; `savefig(format="svg")` prints it as SVG), never
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from dataclasses import dataclass
 
 import matplotlib
@@ -21,27 +25,66 @@ import matplotlib.ticker
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
 
 from workbench.briefs.html import esc, table
 
 AF_DARK_BLUE, AF_ORANGE, AF_DARK_GREY = "#12436D", "#F46A25", "#3D3D3D"
+AF_LIGHT_BLUE = "#6BACE6"   # the AF sequential palette's lightest blue: interval bands
+INK = "#0B0C0C"
+FONT_STACK = "Arial, 'Helvetica Neue', Helvetica, 'Liberation Sans', 'DejaVu Sans', sans-serif"
 STYLE = {
     "svg.hashsalt": "workbench",
     "svg.fonttype": "none",
     "font.family": "sans-serif",
-    "font.size": 11,
+    "font.size": 14,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
     "axes.grid.axis": "y",
     "grid.color": "#D9D9D9",
     "axes.titlelocation": "left",
+    "xtick.labelsize": 14,
+    "ytick.labelsize": 14,
+    "axes.labelsize": 14,
 }
 
 
 @dataclass(frozen=True)
+class Layout:
+    """One drawing of a chart: its size in CSS px (1 SVG unit = 1 px at natural size) and its margins.
+
+    Fonts are in px at the natural size; the page never shows an SVG above its natural width, and
+    shows each layout only where its width fits (CSS media query), so its text is never drawn
+    much smaller than its natural size: at least 12 px on a 375 px wide phone, where the narrow
+    drawing is shown at 98% of its natural width.
+    """
+
+    name: str
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    font: int
+    label_font: int
+    y_label: bool
+    max_ticks: int
+
+
+WIDE = Layout("wide", 720, 400, 70, 190, 40, 60, 14, 14, True, 10)
+NARROW = Layout("narrow", 350, 340, 48, 124, 50, 58, 14, 13, False, 5)
+
+
+@dataclass(frozen=True)
 class Chart:
-    """A chart with everything needed to publish it accessibly."""
+    """A chart with everything needed to publish it accessibly.
+
+    `svg` is the wide drawing (screens at least 48em wide, and print); `svg_narrow` the phone
+    drawing, with the same direct labels and larger text relative to its size.
+    """
 
     title: str
     subtitle: str
@@ -50,24 +93,26 @@ class Chart:
     data: pd.DataFrame
     caption: str
     csv_name: str
+    svg_narrow: str = ""
 
     def csv(self) -> str:
         """The chart's data as CSV text."""
         return self.data.to_csv(index=False, lineterminator="\n", float_format="%.3f")
 
     def html(self) -> str:
-        """<figure> with the SVG (alt text), caption, data table and a CSV download link."""
-        svg64 = base64.b64encode(self.svg.encode()).decode()
+        """<figure> with the inline SVGs (one accessible name), then the data table and a CSV download link."""
         csv64 = base64.b64encode(self.csv().encode()).decode()
+        graphics = _inline(self.svg, self.alt, "chart-wide", self.csv_name)
+        if self.svg_narrow:
+            graphics = _inline(self.svg_narrow, self.alt, "chart-narrow", self.csv_name) + graphics
         return (
             f'<figure class="chart"><figcaption><span class="chart-title">{esc(self.title)}</span>'
             f'<span class="chart-subtitle">{esc(self.subtitle)}</span></figcaption>'
-            f'<img src="data:image/svg+xml;base64,{svg64}" alt="{esc(self.alt)}" width="720" height="405">'
-            f"</figure>"
-            f'<details class="chart-data" open><summary>Data for this chart</summary>'
+            f"{graphics}</figure>"
+            f'<div class="chart-data"><h3 class="chart-data-title">Data for this chart</h3>'
             f"{table(self.data, self.caption, formats=_formats(self.data), row_header=self.data.columns[0])}"
             f'<p><a download="{esc(self.csv_name)}" href="data:text/csv;base64,{csv64}">'
-            f"Download the data for this chart (CSV, {len(self.csv().encode()) / 1024:.1f} KB)</a></p></details>"
+            f"Download the data for this chart (CSV, {len(self.csv().encode()) / 1024:.1f} KB)</a></p></div>"
         )
 
     def _repr_html_(self) -> str:
@@ -81,38 +126,173 @@ def _formats(frame: pd.DataFrame) -> dict[str, str]:
 def trend_chart(plot: pd.DataFrame, *, title: str, subtitle: str, alt: str, value_label: str,
                 first_post_period: int, csv_name: str, synthetic: bool,
                 comparison_label: str = "Comparison areas") -> Chart:
-    """Pilot against comparison means per period, with the parallel-trends counterfactual."""
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(8, 4.5), dpi=90)
-        FigureCanvasAgg(fig)  # layout measured as before; savefig(format="svg") prints with the SVG backend
-        ax = fig.subplots()
-        post = plot["period"] >= first_post_period
-        ax.plot(plot["period"], plot["comparison"], color=AF_ORANGE, linestyle="--", marker="s",
-                markersize=4, linewidth=2, label=comparison_label)
-        ax.plot(plot["period"], plot["pilot"], color=AF_DARK_BLUE, linestyle="-", marker="o",
-                markersize=4, linewidth=2, label="Pilot areas")
-        ax.plot(plot.loc[post, "period"], plot.loc[post, "counterfactual"], color=AF_DARK_GREY,
-                linestyle=":", linewidth=2, label="Pilot areas if they had followed the comparison trend")
-        ax.axvline(first_post_period - 0.5, color=AF_DARK_GREY, linewidth=1)
-        ax.annotate("Initiative begins", (first_post_period - 0.4, 1.0), xycoords=("data", "axes fraction"),
-                    va="top", fontsize=10, color=AF_DARK_GREY)
-        ax.set_ylabel(value_label)
-        ax.set_xlabel("Financial year starting")
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False, fontsize=9)
-        if synthetic:
-            fig.text(0.99, 0.01, "SYNTHETIC DATA", ha="right", va="bottom", fontsize=9, color=AF_DARK_GREY)
-        fig.tight_layout()
-        buffer = io.StringIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "workbench"})
+    """Pilot against comparison means per period, with the parallel-trends counterfactual.
+
+    Drawn twice, wide and narrow; each line is labelled directly at its end (no legend) and has its
+    own line style and marker, so colour is never the only cue.
+    """
+    post = plot["period"] >= first_post_period
+    series = [
+        (plot["period"], plot["pilot"], dict(color=AF_DARK_BLUE, linestyle="-", marker="o"), "Pilot areas"),
+        (plot["period"], plot["comparison"], dict(color=AF_ORANGE, linestyle="--", marker="s"), comparison_label),
+        (plot.loc[post, "period"], plot.loc[post, "counterfactual"], dict(color=AF_DARK_GREY, linestyle=":"),
+         "Pilot areas if they had followed the comparison trend"),
+    ]
+    drawings = [_draw(layout, series, value_label=value_label, first_post_period=first_post_period,
+                      synthetic=synthetic) for layout in (WIDE, NARROW)]
     data = plot[["period", "pilot", "comparison", "counterfactual", "n_pilot", "n_comparison"]].copy()
     data.loc[data["period"] < first_post_period, "counterfactual"] = float("nan")
     data.columns = ["Year", "Pilot areas (mean)", f"{comparison_label} (mean)",
                     "Pilot areas if following comparison trend", "Pilot areas (n)", "Comparison areas (n)"]
     caption = f"{title}: {subtitle}"
-    return Chart(title, subtitle, _strip_svg_header(buffer.getvalue()), alt, data, caption, csv_name)
+    return Chart(title, subtitle, drawings[0], alt, data, caption, csv_name, svg_narrow=drawings[1])
+
+
+def gap_chart(effects: pd.DataFrame, *, title: str, subtitle: str, alt: str, value_label: str,
+              first_post_period: int, csv_name: str, synthetic: bool, confidence: float = 0.95) -> Chart:
+    """The yearly gap between pilot and comparison areas, with its confidence band, and a zero line.
+
+    `effects` has one row per year: `period`, `estimate`, `ci_low`, `ci_high` (an event study's
+    yearly effects, say). Drawn wide and narrow like `trend_chart`, every element labelled directly.
+    """
+    frame = effects.sort_values("period")
+    level = round(confidence * 100)
+    series = [
+        (frame["period"], frame["period"] * 0.0, {"color": AF_DARK_GREY, "linewidth": 1.2}, "No difference"),
+        (frame["period"], frame["estimate"], {"color": AF_DARK_BLUE, "linestyle": "-", "marker": "o"},
+         "Gap: pilot minus comparison"),
+    ]
+    bands = [(frame["period"], frame["ci_low"], frame["ci_high"], f"{level}% confidence interval")]
+    drawings = [_draw(layout, series, value_label=value_label, first_post_period=first_post_period,
+                      synthetic=synthetic, bands=bands) for layout in (WIDE, NARROW)]
+    data = frame[["period", "estimate", "ci_low", "ci_high"]].copy()
+    data.columns = ["Year", "Gap (pilot minus comparison)", f"{level}% CI low", f"{level}% CI high"]
+    return Chart(title, subtitle, drawings[0], alt, data, f"{title}: {subtitle}", csv_name, svg_narrow=drawings[1])
+
+
+def _draw(layout: Layout, series, *, value_label: str, first_post_period: int, synthetic: bool,
+          bands=()) -> str:
+    """One layout of a chart over the years as SVG text (deterministic: fixed hash salt, no date).
+
+    `series` are (x, y, line style, label) lines; `bands` (x, low, high, label) shaded intervals.
+    Every line and band is labelled directly at its right end.
+    """
+    w, h = layout.width, layout.height
+    with matplotlib.rc_context({**STYLE, "font.size": layout.font}):
+        fig = Figure(figsize=(w / 72, h / 72), dpi=72)   # 1 point = 1 SVG unit = 1 CSS px at natural size
+        FigureCanvasAgg(fig)  # text measured by Agg; savefig(format="svg") prints with the SVG backend
+        ax = fig.add_axes((layout.left / w, layout.bottom / h, (w - layout.left - layout.right) / w,
+                           (h - layout.top - layout.bottom) / h))
+        labelled = list(series)
+        for x, low, high, label in bands:
+            ax.fill_between(x, low, high, color=AF_LIGHT_BLUE, alpha=0.45, linewidth=0)
+            labelled.append((x, high, {"color": AF_LIGHT_BLUE, "alpha": 0.45, "linewidth": 10,
+                                       "solid_capstyle": "butt"}, label))
+        for x, y, style, _ in series:
+            ax.plot(x, y, **{"linewidth": 2.5, "markersize": 6, **style})
+        ax.axvline(first_post_period - 0.5, color=AF_DARK_GREY, linewidth=1)
+        x_min, x_max = float(series[0][0].min()), float(series[0][0].max())
+        start = first_post_period - 0.5
+        after = start - x_min < (x_max - x_min) / 2           # more room after the start than before it
+        ax.annotate("Initiative\nbegins" if layout.name == "narrow" else "Initiative begins", (start, 1.0),
+                    xytext=(6 if after else -6, 4), textcoords="offset points", xycoords=("data", "axes fraction"),
+                    va="bottom", ha="left" if after else "right", fontsize=layout.font, color=INK,
+                    linespacing=1.1, annotation_clip=False)
+        if layout.y_label:
+            ax.set_ylabel(value_label)
+        ax.set_xlabel("Financial year starting")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=layout.max_ticks, integer=True))
+        ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5 if layout.y_label else 4))
+        ax.tick_params(colors=INK, labelcolor=INK)
+        _direct_labels(fig, ax, layout, labelled)
+        if synthetic:
+            fig.text(1 - 4 / w, 4 / h, "SYNTHETIC DATA", ha="right", va="bottom", fontsize=layout.font,
+                     color=INK, fontweight="bold")
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "workbench"})
+    return _strip_svg_header(buffer.getvalue())
+
+
+def _direct_labels(fig: Figure, ax, layout: Layout, series) -> None:
+    """Label each line at its last point, in the right margin: a sample of its style, then its name.
+
+    Labels are spread vertically so that they never overlap, and kept inside the figure.
+    """
+    ax.margins(x=0.03)
+    ax.autoscale_view()
+    line_height = layout.label_font * 1.2
+    wanted = []
+    for x, y, style, label in series:
+        lines = _wrap(fig, label, layout.right - 36, layout.label_font)
+        end = ax.transData.transform((float(x.iloc[-1]), float(y.iloc[-1])))[1]
+        wanted.append([end, len(lines) * line_height, "\n".join(lines), style])
+    wanted.sort(key=lambda item: -item[0])
+    top_limit, bottom_limit = layout.height - 4, 4
+    for i, item in enumerate(wanted):   # push down below the one above
+        if i:
+            above = wanted[i - 1]
+            item[0] = min(item[0], above[0] - (above[1] + item[1]) / 2 - 6)
+        item[0] = min(item[0], top_limit - item[1] / 2)
+    overflow = bottom_limit - (wanted[-1][0] - wanted[-1][1] / 2)
+    if overflow > 0:
+        for item in wanted:
+            item[0] += overflow
+    x0 = (layout.width - layout.right + 8) / layout.width
+    for centre, _, text, style in wanted:
+        y = centre / layout.height
+        fig.add_artist(Line2D([x0, x0 + 20 / layout.width], [y, y], transform=fig.transFigure,
+                              **{"linewidth": 2.5, "markersize": 6, "markevery": [1], **style}))
+        fig.text(x0 + 25 / layout.width, y, text, va="center", ha="left", fontsize=layout.label_font, color=INK,
+                 linespacing=1.1)
+
+
+def _wrap(fig: Figure, text: str, width: float, size: float) -> list[str]:
+    """Greedy line breaks so that each line, as measured in the chart's font, fits in `width` px.
+
+    A word longer than a line is cut by characters, so no label runs out of the drawing. The page
+    font (Arial or Liberation Sans) is no wider than the measuring font (DejaVu Sans).
+    """
+    renderer, font = fig.canvas.get_renderer(), FontProperties(size=size)
+
+    def fits(line: str) -> bool:
+        return renderer.get_text_width_height_descent(line, font, ismath=False)[0] <= width
+
+    lines: list[str] = []
+    for word in text.split():
+        candidate = f"{lines[-1]} {word}" if lines else word
+        if lines and fits(candidate):
+            lines[-1] = candidate
+            continue
+        lines.append("")
+        for char in word:
+            if lines[-1] and not fits(lines[-1] + char):
+                lines.append("")
+            lines[-1] += char
+    return lines or [""]
 
 
 def _strip_svg_header(svg: str) -> str:
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else svg
+
+
+def _inline(svg: str, alt: str, css_class: str, stem: str) -> str:
+    """An SVG ready to sit inside HTML: one accessible name, ids unique on the page, the page's fonts.
+
+    The RDF metadata, matplotlib's global `*` style and the ids nothing refers to are dropped; the
+    ids that are referred to get a prefix from the variant and the CSV name, so two charts (or the
+    two drawings of one chart) on a page never share an id.
+    """
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+    svg = re.sub(r'<defs>\s*<style type="text/css">.*?</style>\s*</defs>\s*', "", svg, flags=re.S)
+    used = set(re.findall(r'(?:href="|url\()#([\w.-]+)', svg))
+    prefix = re.sub(r"[^\w-]", "-", f"{css_class}-{stem.rsplit('.', 1)[0]}-")
+
+    svg = re.sub(r' id="([^"]+)"', lambda m: f' id="{prefix}{m.group(1)}"' if m.group(1) in used else "", svg)
+    svg = re.sub(r'(href="|url\()#([\w.-]+)', lambda m: f"{m.group(1)}#{prefix}{m.group(2)}", svg)
+    svg = re.sub(r"font-family: [^;\"]+", f"font-family: {FONT_STACK}", svg)
+    width, height = re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups()
+    svg = re.sub(r'width="[\d.]+pt" height="[\d.]+pt"',
+                 f'width="{float(width):g}" height="{float(height):g}" class="{css_class}" role="img" '
+                 f'aria-label="{esc(alt)}" stroke-linejoin="round"', svg, count=1)
+    return re.sub(r" version=\"1.1\"", "", svg, count=1)

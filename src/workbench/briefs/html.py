@@ -34,7 +34,10 @@ def esc(value: object) -> str:
 
 def table(frame: pd.DataFrame, caption: str, formats: dict[str, str] | None = None,
           row_header: str | None = None, css_class: str = "data-table") -> str:
-    """An accessible table: caption, column headers with scope, an optional row-header column."""
+    """An accessible table: caption, column headers with scope, an optional row-header column.
+
+    Always inside a scroll wrapper (`scroll_wrap`), so a wide table never widens the page.
+    """
     formats = formats or {}
     head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
     body = []
@@ -47,8 +50,17 @@ def table(frame: pd.DataFrame, caption: str, formats: dict[str, str] | None = No
             tag = "th scope=\"row\"" if column == row_header else "td"
             cells.append(f"<{tag}>{esc(text)}</{tag.split()[0]}>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table class="{css_class}"><caption>{esc(caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    return scroll_wrap(f'<table class="{css_class}"><caption>{esc(caption)}</caption>'
+                       f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>", caption)
+
+
+def scroll_wrap(table_markup: str, label: str) -> str:
+    """A table inside a region that scrolls sideways on its own, so the page never does.
+
+    The region is focusable (keyboard users can scroll it) and named after the table's caption.
+    """
+    return (f'<div class="table-wrap" role="region" aria-label="{esc(label)}" tabindex="0">'
+            f"{table_markup}</div>")
 
 
 def definition_list(items: Iterable[tuple[str, str]]) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 import workbench
-from workbench.briefs.html import esc
+from workbench.briefs.html import esc, scroll_wrap
 from workbench.io import atomic_write_text
 
 
@@ -27,6 +27,7 @@ def index_html(entries: Iterable[dict[str, Any]], failed: Iterable[dict[str, Any
                      "panel: they demonstrate the method and are not evidence about the initiatives.</div>")
     frame = pd.DataFrame(entries) if entries else pd.DataFrame(columns=["synthetic", "initiative_name"])
     frame["synthetic"] = frame.get("synthetic", False)
+    sections = []
     for synthetic, heading, intro in ((False, "Real published data", REAL_INTRO),
                                       (True, "Synthetic data: method demonstrations, not evidence", SYNTHETIC_INTRO)):
         part = frame[frame["synthetic"].fillna(False).astype(bool) == synthetic]
@@ -34,7 +35,10 @@ def index_html(entries: Iterable[dict[str, Any]], failed: Iterable[dict[str, Any
             continue
         parts.append(f"<h2>{esc(heading)}</h2><p>{esc(intro)}</p>")
         for initiative, group in part.groupby("initiative_name", sort=True):
-            parts.append(_initiative_table(initiative, group.to_dict("records")))
+            anchor = f"initiative-{len(sections) + 1}"
+            label = f"{initiative} ({'synthetic' if synthetic else 'real'} data)"
+            sections.append((anchor, label))
+            parts.append(_initiative_table(anchor, label, group.to_dict("records")))
     failed = list(failed)
     if failed:
         items = "".join(f"<li>{esc(f['job'])}: {esc(f['error'])}</li>" for f in failed)
@@ -45,11 +49,22 @@ def index_html(entries: Iterable[dict[str, Any]], failed: Iterable[dict[str, Any
         '<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Evidence briefs: Collaboration Evidence Workbench</title><style>{css}</style></head><body>"
-        '<a class="skip-link" href="#main">Skip to main content</a><main id="main">'
+        '<a class="skip-link" href="#main">Skip to main content</a>'
+        '<header class="site-header"><p class="site-name">Collaboration Evidence Workbench</p>'
+        f'<nav class="top-nav" aria-label="Initiatives">{_contents(sections)}</nav></header>'
+        '<main id="main" tabindex="-1">'
         "<h1>Evidence briefs</h1><p>Comparative outcome analyses of place-based collaboration initiatives in "
         "England: pilot areas against comparison areas over time.</p>" + "".join(parts)
-        + f'<footer class="provenance"><p>Built by workbench {esc(workbench.__version__)}.</p></footer>'
-        "</main></body></html>\n")
+        + "</main>"
+        f'<footer class="site-footer"><p>Built by workbench {esc(workbench.__version__)}. Every page is one '
+        "self-contained file: it loads nothing from the network.</p></footer></body></html>\n")
+
+
+def _contents(sections: list[tuple[str, str]]) -> str:
+    """Jump links to each initiative's section of the index."""
+    if not sections:
+        return '<ul><li><a href="#main">Evidence briefs</a></li></ul>'
+    return "<ul>" + "".join(f'<li><a href="#{anchor}">{esc(name)}</a></li>' for anchor, name in sections) + "</ul>"
 
 
 REAL_INTRO = ("Briefs on real outcome series published by ONS, OHID and DfE under the Open Government "
@@ -58,7 +73,8 @@ SYNTHETIC_INTRO = ("Briefs built from the workbench's generated demo panel, with
                    "they show the method at work and say nothing about what the initiatives achieved.")
 
 
-def _initiative_table(initiative: str, entries: list[dict[str, Any]]) -> str:
+def _initiative_table(anchor: str, label: str, entries: list[dict[str, Any]]) -> str:
+    """One initiative's briefs as a table in a scroll wrapper, under a heading the contents link to."""
     rows = []
     for e in entries:
         flag = " [synthetic data]" if e.get("synthetic") else ""
@@ -69,11 +85,11 @@ def _initiative_table(initiative: str, entries: list[dict[str, Any]]) -> str:
             f'<td>{esc(e["headline"])}</td>'
             f'<td>{e["estimate"]:+.2f} ({e["ci_low"]:+.2f} to {e["ci_high"]:+.2f}) {esc(e["unit"])}</td>'
             f'<td>{_rating(e.get("rating"))}</td></tr>')
-    kind = "synthetic" if any(e.get("synthetic") for e in entries) else "real"
-    return (f'<section><h3>{esc(initiative)}</h3><table class="brief-list"><caption>Briefs on {esc(initiative)} '
-            f'({kind} data)</caption><thead><tr><th scope="col">Outcome</th><th scope="col">Finding</th>'
-            '<th scope="col">Estimate (95% CI)</th><th scope="col">Strength of evidence</th></tr></thead><tbody>'
-            + "".join(rows) + "</tbody></table></section>")
+    listing = scroll_wrap(
+        f'<table class="brief-list"><caption>Briefs on {esc(label)}</caption><thead><tr><th scope="col">Outcome</th>'
+        '<th scope="col">Finding</th><th scope="col">Estimate (95% CI)</th><th scope="col">Strength of evidence</th>'
+        "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>", f"Briefs on {label}")
+    return f'<section aria-labelledby="{anchor}"><h3 id="{anchor}">{esc(label)}</h3>{listing}</section>'
 
 
 def _rating(rating: dict[str, Any] | None) -> str:
