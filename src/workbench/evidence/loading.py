@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -60,10 +61,19 @@ def validate_file(path: str | os.PathLike, dataset_id: str, catalog: Catalog | N
     return _load_entry(cat, cat[dataset_id], Path(path))
 
 
+_INITIATIVES: dict[tuple, dict[str, Initiative]] = {}
+
+
 def initiatives(catalog: Catalog | None = None) -> dict[str, Initiative]:
-    """The initiative register: id -> :class:`Initiative`, checked against the area register."""
+    """The initiative register: id -> :class:`Initiative`, checked against the area register.
+
+    Read and checked once per version of the catalogue's files (the entries are immutable).
+    """
     cat = _catalog(catalog)
-    return read_initiatives(cat[INITIATIVES].path, area_aliases(cat), upper_tier_in_force(cat))
+    key = _versions(cat)
+    if key not in _INITIATIVES:
+        _INITIATIVES[key] = read_initiatives(cat[INITIATIVES].path, area_aliases(cat), upper_tier_in_force(cat))
+    return dict(_INITIATIVES[key])
 
 
 def upper_tier_in_force(catalog: Catalog | None = None):
@@ -77,10 +87,12 @@ def upper_tier_in_force(catalog: Catalog | None = None):
         from workbench.evidence.geography import aliases, select_areas
 
         register = load(AUTHORITIES, cat)
+        every = aliases(register)
 
+        @functools.lru_cache(maxsize=None)
         def from_register(day):
-            chosen = select_areas(register, day, "upper")
-            return {old: new for old, new in aliases(register).items() if new in set(chosen["code"])}
+            chosen = set(select_areas(register, day, "upper")["code"])
+            return {old: new for old, new in every.items() if new in chosen}
         return from_register
     areas = load(AREAS, cat)
     every = area_aliases(cat)
