@@ -143,3 +143,16 @@ def test_one_pilot_is_compared_with_the_non_members_and_the_other_pilots_are_lef
     assert len(other_members) == 28 and not set(synthetic.data["area_code"]) & other_members
     with pytest.raises(SpecificationError, match="Total Place has no pilot 'atlantis'"):
         evidence.outcome_panel("total_place", "neet_rate", catalog=catalog, pilot="atlantis")
+
+
+def test_charts_and_tables_name_periods_as_their_publishers_do(catalog):
+    pooled = evidence.outcome_panel("total_place", "preventable_cvd_mortality", dataset="preventable_cvd_mortality",
+                                    catalog=catalog)
+    assert pooled.time_label == "First year of the three-year period"
+    assert pooled.period_labels[2010] == "2010-12" and pooled.period_labels[2001] == "2001-03"
+    absence = evidence.outcome_panel("total_place", "persistent_absence", dataset="persistent_absence", catalog=catalog)
+    assert absence.time_label == "Academic year starting" and absence.period_labels[2010] == "2010/11"
+    claims = evidence.outcome_panel("total_place", "claimant_count", dataset="claimant_count", catalog=catalog)
+    assert claims.time_label == "Year" and claims.period_labels is None
+    demo = evidence.outcome_panel("total_place", "neet_rate", catalog=catalog)
+    assert demo.time_label == "Financial year starting" and demo.period_labels is None

@@ -173,7 +173,8 @@ class OutcomeBrief:
             alt=alt, value_label=ind.unit, first_post_period=self.result.sample["first_post_period"],
             csv_name=f"{ini.id}_{ind.id}.csv", synthetic=self.panel.synthetic,
             comparison_label=("Comparison areas in the pilots' regions" if self.result.spec.get("strata")
-                              else "Comparison areas"))
+                              else "Comparison areas"),
+            time_label=self.panel.time_label, period_labels=self.panel.period_labels)
 
     def findings(self) -> Html:
         """What we found: the estimate table and the chart."""

@@ -125,8 +125,12 @@ def _formats(frame: pd.DataFrame) -> dict[str, str]:
 
 def trend_chart(plot: pd.DataFrame, *, title: str, subtitle: str, alt: str, value_label: str,
                 first_post_period: int, csv_name: str, synthetic: bool,
-                comparison_label: str = "Comparison areas") -> Chart:
+                comparison_label: str = "Comparison areas", time_label: str = "Financial year starting",
+                period_labels: dict | None = None) -> Chart:
     """Pilot against comparison means per period, with the parallel-trends counterfactual.
+
+    `period_labels` maps a period to how its publisher writes it (``2010/11``, ``2007-09``) for the
+    data table; the chart's axis shows the year each period starts.
 
     Drawn twice, wide and narrow; each line is labelled directly at its end (no legend) and has its
     own line style and marker, so colour is never the only cue.
@@ -139,17 +143,20 @@ def trend_chart(plot: pd.DataFrame, *, title: str, subtitle: str, alt: str, valu
          "Pilot areas if they had followed the comparison trend"),
     ]
     drawings = [_draw(layout, series, value_label=value_label, first_post_period=first_post_period,
-                      synthetic=synthetic) for layout in (WIDE, NARROW)]
+                      synthetic=synthetic, time_label=time_label) for layout in (WIDE, NARROW)]
     data = plot[["period", "pilot", "comparison", "counterfactual", "n_pilot", "n_comparison"]].copy()
     data.loc[data["period"] < first_post_period, "counterfactual"] = float("nan")
-    data.columns = ["Year", "Pilot areas (mean)", f"{comparison_label} (mean)",
+    if period_labels:
+        data["period"] = data["period"].map(lambda p: period_labels.get(p, p))
+    data.columns = ["Year" if not period_labels else "Period", "Pilot areas (mean)", f"{comparison_label} (mean)",
                     "Pilot areas if following comparison trend", "Pilot areas (n)", "Comparison areas (n)"]
     caption = f"{title}: {subtitle}"
     return Chart(title, subtitle, drawings[0], alt, data, caption, csv_name, svg_narrow=drawings[1])
 
 
 def gap_chart(effects: pd.DataFrame, *, title: str, subtitle: str, alt: str, value_label: str,
-              first_post_period: int, csv_name: str, synthetic: bool, confidence: float = 0.95) -> Chart:
+              first_post_period: int, csv_name: str, synthetic: bool, confidence: float = 0.95,
+              time_label: str = "Financial year starting") -> Chart:
     """The yearly gap between pilot and comparison areas, with its confidence band, and a zero line.
 
     `effects` has one row per year: `period`, `estimate`, `ci_low`, `ci_high` (an event study's
@@ -164,14 +171,14 @@ def gap_chart(effects: pd.DataFrame, *, title: str, subtitle: str, alt: str, val
     ]
     bands = [(frame["period"], frame["ci_low"], frame["ci_high"], f"{level}% confidence interval")]
     drawings = [_draw(layout, series, value_label=value_label, first_post_period=first_post_period,
-                      synthetic=synthetic, bands=bands) for layout in (WIDE, NARROW)]
+                      synthetic=synthetic, bands=bands, time_label=time_label) for layout in (WIDE, NARROW)]
     data = frame[["period", "estimate", "ci_low", "ci_high"]].copy()
     data.columns = ["Year", "Gap (pilot minus comparison)", f"{level}% CI low", f"{level}% CI high"]
     return Chart(title, subtitle, drawings[0], alt, data, f"{title}: {subtitle}", csv_name, svg_narrow=drawings[1])
 
 
 def _draw(layout: Layout, series, *, value_label: str, first_post_period: int, synthetic: bool,
-          bands=()) -> str:
+          bands=(), time_label: str = "Financial year starting") -> str:
     """One layout of a chart over the years as SVG text (deterministic: fixed hash salt, no date).
 
     `series` are (x, y, line style, label) lines; `bands` (x, low, high, label) shaded intervals.
@@ -200,7 +207,7 @@ def _draw(layout: Layout, series, *, value_label: str, first_post_period: int, s
                     linespacing=1.1, annotation_clip=False)
         if layout.y_label:
             ax.set_ylabel(value_label)
-        ax.set_xlabel("Financial year starting")
+        ax.set_xlabel(time_label)
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=layout.max_ticks, integer=True))
         ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5 if layout.y_label else 4))
         ax.tick_params(colors=INK, labelcolor=INK)

@@ -60,6 +60,19 @@ class OutcomePanel:
             return self.preparation.footprint
         return self.dataset.extra.get("vintage") or "upper-tier local authorities"
 
+    @property
+    def time_label(self) -> str:
+        """What the time axis of a chart of this panel shows (the demo's periods are financial years)."""
+        return self.preparation.time_label if self.preparation is not None else "Financial year starting"
+
+    @property
+    def period_labels(self) -> dict[int, str] | None:
+        """Period -> the publisher's label (``2010/11``, ``2007-09``), where they differ; None for the demo."""
+        if "period_label" not in self.data:
+            return None
+        labels = self.data.drop_duplicates("period").set_index("period")["period_label"]
+        return {int(p): str(l) for p, l in labels.items()} if (labels.astype(str) != labels.index.astype(str)).any() else None
+
     def areas_with_land_of(self, codes) -> set[str]:
         """The panel's areas with any land in the given authorities (register codes of any vintage).
 

@@ -46,6 +46,8 @@ from workbench.io import computed_once
 DEFAULT_LAST_PERIOD = 2019
 MIN_PRE_PERIODS = 2
 POPULATION = "population"
+TIME_LABELS = {"calendar": "Year", "financial": "Financial year starting", "academic": "Academic year starting",
+               "pooled": "First year of the three-year period"}
 PERIOD_WORDS = {
     "calendar": "calendar years",
     "financial": "financial years (April to March), labelled by the year they start",
@@ -80,6 +82,11 @@ class Preparation:
         """The preparation as (label, sentence) pairs, as the brief's annex shows it."""
         return [("Geography", self.footprint), ("Periods", self.period_words),
                 ("Window", f"{self.window[0]} to {self.window[1]}"), *(("Choice", n) for n in self.notes)]
+
+    @property
+    def time_label(self) -> str:
+        """What a chart's time axis shows."""
+        return TIME_LABELS.get(self.period_type, "First year of the period")
 
     @property
     def period_words(self) -> str:
