@@ -82,3 +82,16 @@ def test_rating_and_multiplicity_sentences_report_the_numbers():
 def test_numbers_are_rounded_for_reading():
     assert [text.number(x) for x in (4.118, 0.9152, 123.456, 12345.6, -0.0123)] == [
         "4.12", "0.92", "123", "12,346", "-0.01"]
+
+
+def test_the_pre_period_is_counted_in_periods_and_years_when_periods_pool_several_years():
+    from workbench.briefs.text import _before
+
+    class Pooled:
+        sample = {"first_period": 2001, "first_post_period": 2010}
+
+    class Annual:
+        sample = {"first_period": 2004, "first_post_period": 2010}
+
+    assert _before(Pooled, 3) == "3 periods (9 years)"
+    assert _before(Annual, 6) == "6 years"

@@ -89,19 +89,30 @@ def pre_trend_sentence(result: Result, ind: Indicator) -> str:
         return "There are too few periods before the initiative to check that pilot and comparison areas moved together."
     trends = available_trend_sensitivity(result)
     what_it_takes = "" if trends is None else " " + trends.sentence(f" {unit_phrase(ind)}")
+    before = _before(result, n)
     if p < 0.05:
-        return (f"In the {n} years before, pilot and comparison areas were already drifting apart: a joint "
+        return (f"In the {before} before, pilot and comparison areas were already drifting apart: a joint "
                 f"test of the yearly differences before the start rejects parallel trends (p-value {_p(p)}), so "
                 "the comparison areas may not show what would have happened without the initiative; treat the "
                 f"estimate with caution.{what_it_takes}")
     if trends is not None and trends.small_in_practice:
-        return (f"In the {n} years before, pilot and comparison areas moved broadly in parallel: a joint test of "
+        return (f"In the {before} before, pilot and comparison areas moved broadly in parallel: a joint test of "
                 f"the yearly differences before the start finds no clear divergence (p-value {p:.2f}), and the "
                 f"gap's drift was small.{what_it_takes} A test that finds nothing cannot prove the trends would "
                 "have stayed parallel.")
-    return (f"A joint test of the yearly differences in the {n} years before the start finds no clear divergence "
+    return (f"A joint test of the differences in the {before} before the start finds no clear divergence "
             f"(p-value {p:.2f}), but that is not proof that pilot and comparison areas moved in parallel."
             f"{what_it_takes}")
+
+
+def _before(result: Result, n: int) -> str:
+    """'9 years', or '3 periods (9 years)' when each period spans several years (pooled rates)."""
+    first, start = result.sample.get("first_period"), result.sample.get("first_post_period")
+    try:
+        years = int(start) - int(first)
+    except (TypeError, ValueError):
+        return f"{n} years"
+    return f"{n} years" if years == n else f"{n} periods ({years} years)"
 
 
 def inference_sentence(result: Result) -> str:
