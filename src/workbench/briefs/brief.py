@@ -93,8 +93,9 @@ class OutcomeBrief:
             if o.pilot_areas:
                 points.append(
                     f"{len(o.pilot_areas)} of the {len(self.panel.pilot_areas)} pilot areas were also in "
-                    f"{o.initiative} (from {o.first_post_period}), so the two initiatives' effects on them "
-                    "cannot be told apart.")
+                    f"{o.initiative} (from {o.first_post_period}"
+                    + (", as neighbourhood pilots much smaller than the authority" if o.smaller_than_member else "")
+                    + "), so the two initiatives' effects on them cannot be told apart.")
         if self.panel.synthetic:
             points.append("The data are synthetic: this brief demonstrates the method and says nothing "
                           f"about what {self.panel.initiative.name} achieved.")
@@ -231,6 +232,7 @@ class OutcomeBrief:
                        "there before could still come from something else that changed in those places.")
         if ini.evaluation_note:
             threats.append(ini.evaluation_note)
+        threats += [c.sentence() for c in ini.conflicts]
         rating = self.rating.to_dict()
         return Html(
             f'<section aria-labelledby="how-secure"><h2 id="how-secure">How secure is this?</h2>'
