@@ -38,7 +38,8 @@ def test_a_real_data_brief_names_its_publisher_geography_and_every_preparation_c
     assert "the window stops at 2012, before the break" in page           # Universal Credit, 2013
     assert "The publisher&rsquo;s caveats" in page and "second Thursday" in page
     assert "Children in care: no period before 2010" in page
-    assert any(p.startswith("These are real published statistics") for p in brief.key_points())
+    assert any(p.startswith("These are real published statistics") and "ends before the series breaks in 2013" in p
+               for p in brief.key_points())
     record = brief.record()
     assert record["synthetic"] is False and record["dataset"] == "claimant_count" and record["window"] == [2001, 2012]
 
@@ -50,3 +51,17 @@ def test_the_synthetic_brief_still_says_synthetic_and_has_no_preparation(catalog
     page = briefs.OutcomeBrief.build(panel, result, catalog=catalog)._repr_html_()
     assert "synthetic-banner" in page and "Real published data" not in page
     assert "SYNTHETIC: generated, not evidence" in page
+
+
+def test_brief_states_concurrent_programmes_neighbourhood_pilots_and_source_conflicts(catalog):
+    panel = evidence.outcome_panel("community_budgets_first_phase", "neet_rate", catalog=catalog)
+    spec = dict(outcome="value", unit="area_code", time="period", treatment="treated", checks=False)
+    result = analysis.fit("did", panel.data, **spec)
+    brief = briefs.OutcomeBrief.build(panel, result, catalog=catalog)
+    page = brief._repr_html_()
+    # Troubled Families is stated as concurrent, never listed as an overlap or counted as contamination
+    assert "Troubled Families Programme ran in every upper-tier authority from 2012" in page
+    assert "Troubled Families Programme" not in {o.initiative for o in brief.overlaps}
+    assert "as neighbourhood pilots, much smaller than the authorities they sit in" in page
+    assert "Sources disagree on the number of member councils" in page and "This register uses 28" in page
+    assert "ran from April 2011 to March 2013" in page

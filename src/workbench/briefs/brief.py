@@ -95,7 +95,9 @@ class OutcomeBrief:
         shared = [o for o in self.overlaps if o.pilot_areas]
         if shared:
             areas = {a for o in shared for a in o.pilot_areas}
-            which = "; ".join(f"{o.initiative} from {o.first_post_period} ({len(o.pilot_areas)})" for o in shared)
+            which = "; ".join(f"{o.initiative} from {o.first_post_period} ({len(o.pilot_areas)}"
+                              + (", as neighbourhood pilots much smaller than the authority" if o.smaller_than_member
+                                 else "") + ")" for o in shared)
             points.append(
                 f"{len(areas)} of the {len(self.panel.pilot_areas)} pilot areas were also in other initiatives "
                 f"({which}), so the initiatives' effects on them cannot be told apart.")
@@ -132,12 +134,12 @@ class OutcomeBrief:
                  ("Licence", entry.licence), ("Geography", self.panel.footprint)]
         if prep is not None:
             facts += [("Periods", prep.period_words), ("Window", f"{prep.window[0]} to {prep.window[1]}")]
+            facts += [("Break in the series", b.describe()) for b in prep.breaks]
         out = (f'<section aria-labelledby="about-data"><h2 id="about-data">About the data</h2>'
                + definition_list(facts))
         if prep is not None and prep.notes:
-            out += "<h3>How the published series was prepared</h3>" + bullet_list(list(prep.notes))
-        if prep is not None and prep.breaks:
-            out += "<h3>Known breaks in the series</h3>" + bullet_list([b.describe() for b in prep.breaks])
+            out += (f"<details><summary>How the published series was prepared ({len(prep.notes)} "
+                    f"choice{'s' * (len(prep.notes) != 1)})</summary>" + bullet_list(list(prep.notes)) + "</details>")
         caveats = entry.extra.get("caveats")
         if caveats:
             out += ("<details><summary>The publisher&rsquo;s caveats</summary>"
@@ -224,7 +226,9 @@ class OutcomeBrief:
             f"<p>{esc(ini.name)} {_ran(ini)}. The analysis treats "
             f"{self.result.sample['first_post_period']} onwards as the period after it began, and compares "
             f"{self.result.sample['n_treated_units']} pilot authorities with {esc(self._comparison_text())}.</p>"
-            f"{table(pilots, f'{ini.name} pilots and their member authorities', row_header='Pilot')}"
+            f"<details><summary>The {len(ini.pilots)} pilot{'s' * (len(ini.pilots) != 1)} and their member "
+            f"authorities</summary>{table(pilots, f'{ini.name} pilots and their member authorities', row_header='Pilot')}"
+            "</details>"
             f"{self._comparison_list(names)}</section>")
 
     def _area_names(self) -> pd.Series:
@@ -277,6 +281,7 @@ class OutcomeBrief:
                        "there before could still come from something else that changed in those places.")
         if ini.evaluation_note:
             threats.append(ini.evaluation_note)
+        threats += [c.sentence() for c in ini.conflicts]
         rating = self.rating.to_dict()
         return Html(
             f'<section aria-labelledby="how-secure"><h2 id="how-secure">How secure is this?</h2>'
@@ -296,12 +301,17 @@ class OutcomeBrief:
         params = ", ".join(f"{k} = {v}" for k, v in self.parameters.items())
         sources = [f"{entry.id}: {entry.source}"] + [f"{self.panel.initiative.name}: {s}"
                                                      for s in self.panel.initiative.sources]
+        kind = "synthetic demo data" if entry.synthetic else "real published data"
         return Html(
             '<footer class="provenance" aria-labelledby="provenance"><h2 id="provenance">Where these numbers come from</h2>'
+            f"<p>{esc(entry.title)} ({kind}), sha256 {esc(self.panel.digest[:12])}&hellip;; workbench "
+            f"{esc(workbench.__version__)}. The technical annex below (left out of print) lists the parameters, every "
+            "input with its full digest, and the sources.</p>"
+            "<details><summary>Technical annex: parameters, inputs and sources</summary>"
             + definition_list([("Parameters", params), ("Design", self.result.design),
                                ("Workbench version", workbench.__version__)])
             + "<h3>Input data</h3>" + definition_list(inputs)
-            + "<h3>Sources</h3>" + bullet_list(sources) + "</footer>")
+            + "<h3>Sources</h3>" + bullet_list(sources) + "</details></footer>")
 
     def record(self) -> dict[str, Any]:
         """The machine-readable summary of this brief (for the index and the manifest)."""

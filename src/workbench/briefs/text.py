@@ -159,5 +159,7 @@ def real_data_sentence(panel) -> str:
     window = f", {prep.window[0]} to {prep.window[1]}" if prep is not None else ""
     approx = (" Some areas' values are population-weighted approximations built from their parts."
               if prep is not None and prep.approximate else "")
+    cut = [b for b in (prep.breaks if prep is not None else ()) if b.first_affected.start > prep.window[1]]
+    stops = (f" The window ends before the series breaks in {cut[0].first_affected.label}." if cut else "")
     return (f"These are real published statistics ({publisher}), compared on one geography "
-            f"({panel.footprint}){window}.{approx}")
+            f"({panel.footprint}){window}.{stops}{approx}")
