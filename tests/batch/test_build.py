@@ -88,8 +88,9 @@ def test_the_engine_comparison_covers_every_template(built, root):
 
 def test_plan_expands_the_grid_with_stable_ids(root):
     plan = load_plan(root / "workbench.yaml")
-    # the synthetic grid, one nearest-neighbour brief, and the real-data grid (initiatives x 7 outcomes)
-    assert len(plan.jobs) == 2 * 3 + 1 + 3 * 7
+    # the synthetic grid, one nearest-neighbour brief, the real-data grid (4 initiatives x 7 outcomes,
+    # City Deals x 6), and one brief per pilot of Total Place (13) and Community Budgets (16)
+    assert len(plan.jobs) == 2 * 3 + 1 + 4 * 7 + 6 + 13 + 16
     assert plan.jobs[0].id == "outcome_brief/total_place/emergency_admissions"
     nearest = next(j for j in plan.jobs if j.id.startswith("nearest_neighbours_brief/"))
     assert nearest.id == "nearest_neighbours_brief/total_place/emergency_admissions"
@@ -152,8 +153,8 @@ def test_jobs_of_one_group_are_spread_out_so_they_do_not_wait_for_each_others_sh
     assert real[:4] == ["real_outcome_brief/total_place/claimant_count",
                         "real_outcome_brief/community_budgets_first_phase/claimant_count",
                         "real_outcome_brief/whole_place_community_budgets/claimant_count",
-                        "real_outcome_brief/total_place/employment_rate"]
-    assert [i for i in order if not i.startswith("real_outcome_brief/")] == [
+                        "real_outcome_brief/neighbourhood_community_budgets/claimant_count"]
+    assert [i for i in order if not i.startswith(("real_outcome_brief/", "real_pilot_brief/"))] == [
         "outcome_brief/total_place/emergency_admissions",
         "outcome_brief/whole_place_community_budgets/emergency_admissions",
         "nearest_neighbours_brief/total_place/emergency_admissions",

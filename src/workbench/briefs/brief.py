@@ -98,9 +98,11 @@ class OutcomeBrief:
             which = "; ".join(f"{o.initiative} from {o.first_post_period} ({len(o.pilot_areas)}"
                               + (", as neighbourhood pilots much smaller than the authority" if o.smaller_than_member
                                  else "") + ")" for o in shared)
-            points.append(
-                f"{len(areas)} of the {len(self.panel.pilot_areas)} pilot areas were also in other initiatives "
-                f"({which}), so the initiatives' effects on them cannot be told apart.")
+            n = len(self.panel.pilot_areas)
+            who = ("The pilot area was" if n == 1 else "All the pilot areas were" if len(areas) == n
+                   else f"{len(areas)} of the {n} pilot areas were")
+            points.append(f"{who} also in other initiatives ({which}), so the initiatives' effects on "
+                          f"{'it' if n == 1 else 'them'} cannot be told apart.")
         if self.panel.synthetic:
             points.append("The data are synthetic: this brief demonstrates the method and says nothing "
                           f"about what {self.panel.initiative.name} achieved.")
@@ -193,8 +195,8 @@ class OutcomeBrief:
 
     def other_outcomes(self) -> Html:
         """All outcomes analysed for this initiative, raw p-values beside the adjusted ones."""
-        if self.outcome_table.empty:
-            return Html("")
+        if len(self.outcome_table) < 2 and not self.not_analysed:
+            return Html("")                  # one outcome: nothing to adjust, and its table is above
         names = load("indicators", self.catalog).set_index("indicator")["name"]
         shown = self.outcome_table.assign(outcome=lambda t: t["outcome"].map(lambda i: names.get(i, i)))
         shown = shown[["outcome", "estimate", "ci_low", "ci_high", "p_value", "p_adjusted"]]
