@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 
+from workbench.briefs.disclosure import guard
 from workbench.briefs.html import esc, table
 
 AF_DARK_BLUE, AF_ORANGE, AF_DARK_GREY = "#12436D", "#F46A25", "#3D3D3D"
@@ -96,8 +97,8 @@ class Chart:
     svg_narrow: str = ""
 
     def csv(self) -> str:
-        """The chart's data as CSV text."""
-        return self.data.to_csv(index=False, lineterminator="\n", float_format="%.3f")
+        """The chart's data as CSV text, counts of people protected (`disclosure.guard`) as in the table."""
+        return guard(self.data).frame.to_csv(index=False, lineterminator="\n", float_format="%.3f")
 
     def html(self) -> str:
         """<figure> with the inline SVGs (one accessible name), then the data table and a CSV download link."""
@@ -148,6 +149,8 @@ def trend_chart(plot: pd.DataFrame, *, title: str, subtitle: str, alt: str, valu
     data.loc[data["period"] < first_post_period, "counterfactual"] = float("nan")
     if period_labels:
         data["period"] = data["period"].map(lambda p: period_labels.get(p, p))
+    # "(n)" columns count authorities, not people: not about individuals, so not disclosure-controlled
+    # (a person count would be headed "(count)" and protected by `disclosure.guard`).
     data.columns = ["Year" if not period_labels else "Period", "Pilot areas (mean)", f"{comparison_label} (mean)",
                     "Pilot areas if following comparison trend", "Pilot areas (n)", "Comparison areas (n)"]
     caption = f"{title}: {subtitle}"
