@@ -206,3 +206,28 @@ def test_no_built_page_or_csv_publishes_a_small_count(demo_reports):
         assert f"<dt>Disclosure control</dt><dd>{disclosure.rule_sentence()}</dd>" in text, page
     findings = [str(f) for path in files for f in disclosure.scan(path)]
     assert findings == []
+
+
+def test_a_group_mean_resting_on_few_people_is_hidden_in_drawing_table_and_csv(monkeypatch):
+    from workbench.briefs.figures import trend_chart
+
+    monkeypatch.delenv(disclosure.THRESHOLD_VARIABLE, raising=False)
+    monkeypatch.delenv(disclosure.METHOD_VARIABLE, raising=False)
+    data = pd.DataFrame({"area_code": ["P1", "P1", "P1", "C1", "C1", "C1", "C2", "C2", "C2"],
+                         "period": [2008, 2009, 2010] * 3,
+                         "numerator": [4, 30, 40, 500, 510, 520, 6, 7, None]})
+    bases = disclosure.mean_bases(data, {"pilot": ["P1"], "comparison": ["C1", "C2"]})
+    assert bases["pilot"].tolist() == [4, 30, 40]
+    assert bases["comparison"].iloc[:2].tolist() == [506, 517] and np.isnan(bases["comparison"].iloc[2])
+    plot = pd.DataFrame({"period": [2008, 2009, 2010], "pilot": [1.25, 2.5, 3.75], "comparison": [1.0, 2.0, 3.0],
+                         "counterfactual": [1.0, 2.0, 3.0], "n_pilot": 1, "n_comparison": 2})
+    chart = trend_chart(plot, title="t", subtitle="s", alt="a", value_label="rate", first_post_period=2010,
+                        csv_name="x.csv", synthetic=True, bases=bases)
+    assert chart.withheld == ((0, "Pilot areas (mean)"),)
+    assert chart.csv().splitlines()[1:3] == ["2008,[c],1.000,,1,2", "2009,2.500,2.000,,1,2"]
+    page = chart.html()
+    assert ">1.25<" not in page and f">{SYMBOL}<" in page and ">2.50<" in page
+    assert "confidential: fewer than 10 people" in page
+    plain = trend_chart(plot, title="t", subtitle="s", alt="a", value_label="rate", first_post_period=2010,
+                        csv_name="x.csv", synthetic=True)
+    assert plain.withheld == () and ">1.25<" in plain.html()

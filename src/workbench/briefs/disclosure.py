@@ -232,6 +232,39 @@ def rates_from_suppressed(frame: pd.DataFrame, rate_columns: Iterable[str], nume
     return out
 
 
+def mean_bases(data: pd.DataFrame, groups: dict[str, Iterable[str]]) -> pd.DataFrame:
+    """How many people each group's mean rests on, per period: the sum of its areas' numerators.
+
+    `data` is an outcome panel's data (area_code, period, numerator); `groups` maps a group name
+    ("pilot", "comparison") to its area codes. A group's sum is NaN in a period where any of its
+    areas has no numerator (real series published as rates only: producers' rates are already
+    disclosure-controlled, DOMAIN.md s.7). One row per period, one column per group.
+    """
+    out = {}
+    for name, areas in groups.items():
+        rows = data[data["area_code"].isin(set(areas))]
+        out[name] = rows.groupby("period")["numerator"].agg(lambda n: n.sum() if n.notna().all() else float("nan"))
+    return pd.DataFrame(out).rename_axis("period").reset_index()
+
+
+def hide_small_base_means(plot: pd.DataFrame, bases: pd.DataFrame, policy: DisclosurePolicy | None = None) -> pd.DataFrame:
+    """Blank (NaN) each group mean in `plot` whose base in `bases` (from `mean_bases`) is a small count.
+
+    A mean rate over a group of areas with fewer than the threshold of people in its numerators is
+    a rate from a suppressed numerator (HES: means "based on 1-7 individuals: not shown"); with a
+    one-area group it would be that area's rate. `plot` and `bases` share a `period` column and
+    group columns (say "pilot", "comparison"); a copy is returned, drawn with a gap where blanked.
+    """
+    policy = policy or current_policy()
+    out = plot.copy()
+    merged = out[["period"]].merge(bases, on="period", how="left")
+    for group in bases.columns.drop("period"):
+        if group in out.columns:
+            small = merged[group].map(policy.is_small).to_numpy(dtype=bool)
+            out.loc[small, group] = float("nan")
+    return out
+
+
 def guard(frame: pd.DataFrame, policy: DisclosurePolicy | None = None) -> Protected:
     """Protect every count-of-people column of a table about to be published (found by `is_count_column`).
 
