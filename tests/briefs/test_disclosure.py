@@ -178,6 +178,9 @@ def test_the_scanner_finds_a_planted_count_of_3_in_a_table_an_embedded_csv_and_a
     assert [(f.where, f.column, f.row, f.value) for f in findings] == [
         ("table 1 (Admissions)", "Admissions", 1, "3"),
         ("embedded CSV 1", "Admissions (count)", 1, "3")]
+    headless = tmp_path / "headless.html"   # a table without <thead>: its first row of <th> is the header
+    headless.write_text("<table><tr><th>Year</th><th>Deaths (count)</th></tr><tr><td>2010</td><td>7</td></tr></table>")
+    assert [(f.column, f.value) for f in disclosure.scan(headless, POLICY)] == [("Deaths (count)", "7")]
     csv_file = tmp_path / "data.csv"
     csv_file.write_text(raw)
     assert [(f.column, f.value) for f in disclosure.scan(csv_file, POLICY)] == [("Admissions (count)", "3")]

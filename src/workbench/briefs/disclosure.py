@@ -386,7 +386,7 @@ class _Tables(HTMLParser):
         elif tag == "tr" and not self._table["head"]:
             self._table["rows"].append([])
         elif tag in ("td", "th"):
-            self._cell = {"text": "", "count": attributes.get("data-sdc") == "count"}
+            self._cell = {"text": "", "count": attributes.get("data-sdc") == "count", "th": tag == "th"}
 
     def handle_endtag(self, tag):
         if self._table is None:
@@ -399,11 +399,16 @@ class _Tables(HTMLParser):
                 self._table["headers"].append(text)
                 self._table["marked"].append(self._cell["count"] or is_count_column(text))
             elif self._table["rows"]:
-                self._table["rows"][-1].append(text)
+                self._table["rows"][-1].append((text, self._cell["th"], self._cell["count"]))
             self._cell = None
         elif tag == "table":
             t = self._table
-            self.tables.append((t["caption"], t["headers"], t["marked"], t["rows"]))
+            rows = [row for row in t["rows"] if row]
+            if not t["headers"] and rows and all(is_th for _, is_th, _ in rows[0]):   # no <thead>: first row of <th>
+                first = rows.pop(0)
+                t["headers"] = [text for text, _, _ in first]
+                t["marked"] = [count or is_count_column(text) for text, _, count in first]
+            self.tables.append((t["caption"], t["headers"], t["marked"], [[c[0] for c in row] for row in rows]))
             self._table = None
 
     def handle_data(self, data):
