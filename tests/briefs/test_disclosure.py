@@ -149,6 +149,10 @@ def test_every_table_protects_its_count_columns_and_says_so(monkeypatch):
     markup = table(frame, "Deaths by sex", row_header="Area")
     assert ">3<" not in markup and markup.count(f">{SYMBOL}<") == 4
     assert 'data-sdc="count"' in markup and "confidential: fewer than 10 people" in markup
+    monkeypatch.setenv(disclosure.METHOD_VARIABLE, "round5")
+    rounded = table(frame, "Deaths by sex", row_header="Area")
+    assert ">45<" in rounded and ">95<" in rounded and "rounded to the nearest 5" in rounded   # 43 and 93
+    monkeypatch.delenv(disclosure.METHOD_VARIABLE)
     plain = table(pd.DataFrame({"Year": [2010], "Pilot areas (n)": [3]}), "Areas")
     assert ">3<" in plain and "data-sdc" not in plain and "table-note" not in plain
 

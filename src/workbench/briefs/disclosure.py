@@ -133,8 +133,11 @@ def rule_sentence(policy: DisclosurePolicy | None = None) -> str:
 
 
 def footnote(policy: DisclosurePolicy | None = None) -> str:
-    """The footnote a table carries when any of its cells is suppressed."""
+    """The footnote a table carries when any of its cells is suppressed (or, under "round5", its counts rounded)."""
     policy = policy or current_policy()
+    if policy.method == "round5":
+        return (f"{SYMBOL} confidential: fewer than {policy.threshold} people. Counts of people are rounded to the "
+                f"nearest {policy.base}, totals on their own, so they may not add up.")
     return (f"{SYMBOL} confidential: fewer than {policy.threshold} people, or suppressed so that a small count "
             "cannot be worked out from the totals.")
 
@@ -145,11 +148,17 @@ class Protected:
 
     frame: pd.DataFrame
     suppressed: set = field(default_factory=set)
+    rounded: bool = False
 
     @property
     def any_suppressed(self) -> bool:
-        """True when at least one cell shows the suppression symbol (the table then needs its footnote)."""
+        """True when at least one cell shows the suppression symbol."""
         return bool(self.suppressed)
+
+    @property
+    def needs_footnote(self) -> bool:
+        """True when the table must explain itself: a cell suppressed, or counts rounded."""
+        return self.any_suppressed or self.rounded
 
 
 def protect_table(frame: pd.DataFrame, count_columns: Sequence[str], *, total_column: str | None = None,
@@ -180,7 +189,7 @@ def protect_table(frame: pd.DataFrame, count_columns: Sequence[str], *, total_co
             elif policy.method == "round5" and _number(values.at[row]) is not None:
                 values.at[row] = _round(values.at[row], policy.base)
         out[column] = values
-    return Protected(out, cells)
+    return Protected(out, cells, rounded=policy.method == "round5")
 
 
 def _secondary(frame: pd.DataFrame, count_columns: list[str], total_column, total_row, cells: set) -> set:

@@ -58,7 +58,7 @@ def table(frame: pd.DataFrame, caption: str, formats: dict[str, str] | None = No
             tag = "th scope=\"row\"" if column == row_header else "td"
             cells.append(f"<{tag}>{esc(text)}</{tag.split()[0]}>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    note = f'<p class="table-note">{esc(disclosure.footnote())}</p>' if protected.any_suppressed else ""
+    note = f'<p class="table-note">{esc(disclosure.footnote())}</p>' if protected.needs_footnote else ""
     return scroll_wrap(f'<table class="{css_class}"><caption>{esc(caption)}</caption>'
                        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>", caption) + note
 
