@@ -19,7 +19,7 @@ from workbench.display import shorten
 from workbench.analysis.multiplicity import adjust_headlines
 from workbench.analysis.rating import EvidenceRating, rate
 from workbench.analysis.results import ESTIMATE_COLUMNS, Result
-from workbench.briefs import text
+from workbench.briefs import disclosure, text
 from workbench.briefs.figures import Chart, trend_chart
 from workbench.briefs.html import Html, bullet_list, definition_list, esc, table
 from workbench.evidence import OutcomePanel, concurrent_programmes, load, overlaps
@@ -311,6 +311,7 @@ class OutcomeBrief:
             "input with its full digest, and the sources.</p>"
             "<details><summary>Technical annex: parameters, inputs and sources</summary>"
             + definition_list([("Parameters", params), ("Design", self.result.design),
+                               ("Disclosure control", disclosure.rule_sentence()),
                                ("Workbench version", workbench.__version__)])
             + "<h3>Input data</h3>" + definition_list(inputs)
             + "<h3>Sources</h3>" + bullet_list(sources) + "</details></footer>")
