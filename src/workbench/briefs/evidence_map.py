@@ -305,8 +305,8 @@ class Filters:
         return cls(domains, sorted(seen.items(), key=lambda k: (k[1].casefold(), k[0])))
 
     def domain(self, name: str) -> str:
-        """The filter value of a domain: 'd1'..."""
-        return f"d{self.domains.index(name) + 1}"
+        """The filter value of a domain, by its place in the fixed order: 'd1' (poverty) to 'd6' (other)."""
+        return f"d{(*DOMAINS, OTHER).index(name) + 1}"
 
     def initiative(self, key: str) -> str:
         """The filter value of an initiative: 'i1'..."""
