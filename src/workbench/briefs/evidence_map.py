@@ -186,8 +186,8 @@ def padlocks(entry: Entry) -> str:
     level = strength(entry)
     if level is None:
         return '<span class="locks">not rated</span>'
-    drawn = "".join(f'<use href="#padlock" x="{14 * i}" width="12" height="14" class="{"lock-on" if i < level else "lock-off"}"/>'
-                    for i in range(5))
+    drawn = "".join(f'<use href="#padlock" x="{14 * i}" width="12" height="14" '
+                    f'class="{"lock-on" if i < level else "lock-off"}"/>' for i in range(5))
     return (f'<span class="locks"><svg aria-hidden="true" focusable="false" width="68" height="14" '
             f'viewBox="0 0 68 14">{drawn}</svg> <span class="vh">Strength of evidence: </span>'
             f'{level} of 5</span>')
@@ -272,7 +272,7 @@ def _sentence(cell: Cell, initiative_name: str, outcome: str, domain: str) -> st
     text = f"{esc(flag)}{esc(initiative_name)}, {esc(outcome)} ({esc(domain)}): "
     if cell.main is not None:
         word = direction(cell.main)
-        found = "no clear difference from" if word == "no clear difference" else f"{word} than"
+        found = "no clear difference from what" if word == "no clear difference" else f"{word} than"
         text += (f"{found} the comparison areas' trend suggests; {esc(size_sentence(cell.main))}. Strength of "
                  f"evidence {esc(strength_text(cell.main))}. <a href=\"{esc(cell.main.get('href', ''))}\">"
                  f"Read the brief<span class=\"vh\"> on {esc(initiative_name)}, {esc(outcome)}</span></a>.")
