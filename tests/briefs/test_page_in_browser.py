@@ -281,6 +281,11 @@ def test_the_evidence_map_filters_in_the_page_and_shows_everything_without_javas
     findings = page.evaluate("document.querySelectorAll('.map-list li').length")
     poverty = page.evaluate("document.querySelectorAll('.map-list li[data-filter~=\"domain=d1\"]').length")
     assert page.is_visible("#map-filter") and findings > poverty > 0
+    # the nearest-neighbours brief is a mark in the cell of the brief it checks, not a row of its own
+    cell = page.evaluate("(href) => document.querySelector(`td a[href='${href}']`).closest('td')"
+                         ".querySelector('a.finding').getAttribute('href')",
+                         "briefs/total_place/emergency_admissions__nearest_neighbours.html")
+    assert cell == "briefs/total_place/emergency_admissions.html"
     page.get_by_label("Poverty", exact=True).uncheck()
     assert page.evaluate(VISIBLE_JS, 'tbody[data-filter="domain=d1"]') == 0
     assert page.text_content("#map-count") == f"Showing {findings - poverty} findings."

@@ -315,6 +315,7 @@ class Filters:
     def controls(self, kinds: Sequence[str]) -> str:
         """Checkboxes for data kind, domain and initiative, hidden until the script shows them."""
         def group(legend: str, name: str, options: list[tuple[str, str]]) -> str:
+            """One fieldset of ticked checkboxes."""
             boxes = "".join(f'<label><input type="checkbox" name="{name}" value="{value}" checked> {esc(text)}'
                             "</label>" for value, text in options)
             return f"<fieldset><legend>{esc(legend)}</legend>{boxes}</fieldset>"
