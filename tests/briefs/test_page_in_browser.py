@@ -309,3 +309,19 @@ def test_the_evidence_map_filters_in_the_page_and_shows_everything_without_javas
         "document.querySelectorAll('table.evidence-map td').length") > 0
     context.close()
     assert blocked == []
+
+
+def test_an_evidence_map_with_every_kind_of_cell_passes_axe_and_the_nu_checker_on_a_phone(browser, tmp_path):
+    from tests.briefs.test_index import record
+    from workbench.briefs.index import index_html
+
+    entries = [record(), record(comparison_method="nearest", compare_within=None),
+               *[record(pilot=f"pilot_{i}") for i in range(5)], record(initiative="whole_place", pilot="one"),
+               record(initiative="whole_place", indicator="crime", domain="Community safety", strength=None),
+               record(indicator="mystery", domain="Astrology", baseline=None, synthetic=True)]
+    path = tmp_path / "map.html"
+    path.write_text(index_html(entries, [{"job": "outcome_brief/x/y", "error": "failed"}]), encoding="utf-8")
+    found, blocked = _measure_at_375(browser, path)
+    assert found == CLEAN and blocked == []
+    checked = run_vnu([path])
+    assert checked.returncode == 0 and not checked.stderr.strip(), checked.stderr[-4000:]
