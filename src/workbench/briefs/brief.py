@@ -334,6 +334,7 @@ class OutcomeBrief:
             "window": list(self.panel.preparation.window) if self.panel.preparation is not None else None,
             "estimate": e.estimate, "ci_low": e.ci_low, "ci_high": e.ci_high, "p_value": e.p_value,
             "unit": text.unit_phrase(self.panel.indicator),
+            **self._baseline(),
             "design": self.result.design,
             "rating": self.rating.to_dict(),
             "p_adjusted": self._adjusted_p(),
@@ -341,6 +342,19 @@ class OutcomeBrief:
             "input_digest": self.panel.digest,
             "version": workbench.__version__,
         }
+
+    def _baseline(self) -> dict[str, Any]:
+        """The pilots' mean in the last period before the start (what the index sizes the estimate against),
+        or None where the design's chart data have no pre-period pilot mean."""
+        try:
+            plot = self.result.plot_data()
+            before = plot[~plot["post"].astype(bool)].sort_values("period")
+            value, period = float(before["pilot"].iloc[-1]), before["period"].iloc[-1]
+        except (KeyError, IndexError, TypeError, ValueError):
+            return {"baseline": None, "baseline_period": None}
+        if value != value:
+            return {"baseline": None, "baseline_period": None}
+        return {"baseline": value, "baseline_period": period.item() if hasattr(period, "item") else period}
 
     def _adjusted_p(self) -> float | None:
         if self.outcome_table.empty:
