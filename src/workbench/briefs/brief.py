@@ -162,13 +162,20 @@ class OutcomeBrief:
         """Pilot against comparison trends, with alt text and the data as a table."""
         ind, ini = self.panel.indicator, self.panel.initiative
         plot = self.result.plot_data()
-        post = plot[plot["post"]]
+        # disclosure control: a group mean resting on too few people (numerators) is not shown, in the
+        # chart, its table, its CSV or this alt text (real series publish rates only: nothing to hide)
+        bases = disclosure.mean_bases(self.panel.data, {
+            "pilot": self.panel.pilot_areas,
+            "comparison": self.result.sample.get("comparison_units") or self.panel.comparison_areas})
+        shown = disclosure.hide_small_base_means(plot, bases)
+        post = shown[shown["post"]]
         synthetic = " (synthetic data)" if self.panel.synthetic else ""
+        last = (f" In {int(post['period'].iloc[-1])} pilot areas averaged {text.number(post['pilot'].iloc[-1])} "
+                f"against {text.number(post['counterfactual'].iloc[-1])} had they followed the comparison trend."
+                if len(post) and post[["pilot", "counterfactual"]].iloc[-1].notna().all() else "")
         alt = (f"Line chart{synthetic} of mean {ind.name.lower()} ({ind.unit}) in {ini.name} pilot areas and "
-               f"comparison areas, {int(plot['period'].min())} to {int(plot['period'].max())}. In "
-               f"{int(post['period'].iloc[-1])} pilot areas averaged {text.number(post['pilot'].iloc[-1])} "
-               f"against {text.number(post['counterfactual'].iloc[-1])} had they followed the comparison "
-               f"trend. {text.headline(self.result, ind, ini.name)}.")
+               f"comparison areas, {int(plot['period'].min())} to {int(plot['period'].max())}.{last} "
+               f"{text.headline(self.result, ind, ini.name)}.")
         return trend_chart(
             plot, title=f"{ind.name}: pilot and comparison areas{synthetic}",
             subtitle=(f"Mean {ind.unit}, {self.panel.footprint}, England, "
@@ -178,7 +185,7 @@ class OutcomeBrief:
             csv_name=f"{ini.id}_{ind.id}.csv", synthetic=self.panel.synthetic,
             comparison_label=("Comparison areas in the pilots' regions" if self.result.spec.get("strata")
                               else "Comparison areas"),
-            time_label=self.panel.time_label, period_labels=self.panel.period_labels)
+            time_label=self.panel.time_label, period_labels=self.panel.period_labels, bases=bases)
 
     def findings(self) -> Html:
         """What we found: the estimate table and the chart."""
