@@ -129,3 +129,20 @@ def test_keys_depend_on_inputs_only_through_the_datasets_a_job_reads(project):
     (project.parent / "evidence/beta.csv").write_text("y\n9\n")
     after = {k.job.id: k.key for k in plan_status(load_plan(project))}
     assert [i for i in keys if keys[i] != after[i]] == ["beta/b1"]
+
+
+def test_the_disclosure_setting_is_part_of_the_key(project, monkeypatch):
+    """A brief built under another disclosure threshold or method is rebuilt, not reused."""
+    from workbench.batch.keys import SETTING_VARIABLES
+    from workbench.briefs import disclosure
+
+    assert SETTING_VARIABLES == (disclosure.THRESHOLD_VARIABLE, disclosure.METHOD_VARIABLE)
+    monkeypatch.delenv(disclosure.THRESHOLD_VARIABLE, raising=False)
+    monkeypatch.delenv(disclosure.METHOD_VARIABLE, raising=False)
+    run(project)
+    assert run(project) == set()
+    monkeypatch.setenv(disclosure.THRESHOLD_VARIABLE, "8")
+    assert run(project) == ALL
+    assert run(project) == set()
+    monkeypatch.setenv(disclosure.METHOD_VARIABLE, "round5")
+    assert run(project) == ALL

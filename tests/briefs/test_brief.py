@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from workbench import analysis, briefs, evidence
 
 
@@ -65,3 +67,14 @@ def test_brief_states_concurrent_programmes_neighbourhood_pilots_and_source_conf
     assert "as neighbourhood pilots, much smaller than the authorities they sit in" in page
     assert "Sources disagree on the number of member councils" in page and "This register uses 28" in page
     assert "ran from April 2011 to March 2013" in page
+
+
+def test_the_record_carries_the_pilots_level_in_the_last_period_before_the_start(catalog):
+    panel = evidence.outcome_panel("total_place", "neet_rate", catalog=catalog)
+    result = analysis.fit("did", panel.data, outcome="value", unit="area_code", time="period",
+                          treatment="treated", checks=False)
+    record = briefs.OutcomeBrief.build(panel, result, catalog=catalog).record()
+    last_before = result.sample["first_post_period"] - 1
+    pilots = panel.data[panel.data["area_code"].isin(panel.pilot_areas) & (panel.data["period"] == last_before)]
+    assert record["baseline_period"] == last_before
+    assert record["baseline"] == pytest.approx(pilots["value"].mean(), rel=1e-9)

@@ -194,7 +194,8 @@ def _measure_at_375(browser, path: Path) -> tuple[dict, list[str]]:
         found = {"pwned": page.evaluate("typeof window.pwned"),
                  "scroll": page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]"),
                  "axe": page.evaluate(AXE_JS, WCAG_TAGS), "small": page.evaluate(SMALL_TEXT_JS, 12),
-                 "scripts": page.evaluate("document.scripts.length - 1")}   # less the injected axe
+                 # scripts other than the injected axe and the index's own map filter
+                 "scripts": page.evaluate("document.querySelectorAll('script:not(#map-filter-script)').length - 1")}
         context.close()
     return found, blocked
 
@@ -265,3 +266,62 @@ def test_a_collapsed_annex_is_left_out_of_print_and_an_open_one_is_printed(brows
         counts[state or "closed"] = len(PdfReader(io.BytesIO(page.pdf(format="A4"))).pages)
         page.close()
     assert counts["closed"] == 1 and counts[" open"] > 4, counts
+
+
+VISIBLE_JS = """
+(selector) => [...document.querySelectorAll(selector)].filter((el) => el.getClientRects().length > 0).length
+"""
+
+
+def test_the_evidence_map_filters_in_the_page_and_shows_everything_without_javascript(browser, site):
+    page = browser.new_page(viewport={"width": 375, "height": 900})
+    blocked: list[str] = []
+    guard_requests(page, blocked)
+    page.goto(f"{site}/index.html", wait_until="load")
+    findings = page.evaluate("document.querySelectorAll('.map-list li').length")
+    poverty = page.evaluate("document.querySelectorAll('.map-list li[data-filter~=\"domain=d1\"]').length")
+    assert page.is_visible("#map-filter") and findings > poverty > 0
+    # the nearest-neighbours brief is a mark in the cell of the brief it checks, not a row of its own
+    cell = page.evaluate("(href) => document.querySelector(`td a[href='${href}']`).closest('td')"
+                         ".querySelector('a.finding').getAttribute('href')",
+                         "briefs/total_place/emergency_admissions__nearest_neighbours.html")
+    assert cell == "briefs/total_place/emergency_admissions.html"
+    page.get_by_label("Poverty", exact=True).uncheck()
+    assert page.evaluate(VISIBLE_JS, 'tbody[data-filter="domain=d1"]') == 0
+    assert page.text_content("#map-count") == f"Showing {findings - poverty} findings."
+    page.get_by_label("Synthetic data (method demonstrations)").uncheck()
+    assert page.evaluate(VISIBLE_JS, 'section[data-filter="kind=synthetic"]') == 0
+    page.get_by_label("Total Place", exact=True).uncheck()
+    hidden_cells = page.evaluate("[...document.querySelectorAll('td[data-filter], thead th[data-filter]')]"
+                                 ".filter((el) => el.hidden).map((el) => el.getAttribute('data-filter'))")
+    assert hidden_cells and set(hidden_cells) == {"initiative=i2"}     # Total Place, by name the second
+    for label in ("Poverty", "Synthetic data (method demonstrations)", "Total Place"):
+        page.get_by_label(label, exact=True).check()
+    assert page.evaluate("document.querySelectorAll('[data-filter][hidden]').length") == 0
+    page.close()
+
+    context = browser.new_context(viewport={"width": 375, "height": 900}, java_script_enabled=False)
+    still = context.new_page()
+    guard_requests(still, blocked)
+    still.goto(f"{site}/index.html", wait_until="load")
+    assert not still.is_visible("#map-filter")                          # no controls that would do nothing
+    assert still.evaluate(VISIBLE_JS, "table.evidence-map td") == still.evaluate(
+        "document.querySelectorAll('table.evidence-map td').length") > 0
+    context.close()
+    assert blocked == []
+
+
+def test_an_evidence_map_with_every_kind_of_cell_passes_axe_and_the_nu_checker_on_a_phone(browser, tmp_path):
+    from tests.briefs.test_index import record
+    from workbench.briefs.index import index_html
+
+    entries = [record(), record(comparison_method="nearest", compare_within=None),
+               *[record(pilot=f"pilot_{i}") for i in range(5)], record(initiative="whole_place", pilot="one"),
+               record(initiative="whole_place", indicator="crime", domain="Community safety", strength=None),
+               record(indicator="mystery", domain="Astrology", baseline=None, synthetic=True)]
+    path = tmp_path / "map.html"
+    path.write_text(index_html(entries, [{"job": "outcome_brief/x/y", "error": "failed"}]), encoding="utf-8")
+    found, blocked = _measure_at_375(browser, path)
+    assert found == CLEAN and blocked == []
+    checked = run_vnu([path])
+    assert checked.returncode == 0 and not checked.stderr.strip(), checked.stderr[-4000:]

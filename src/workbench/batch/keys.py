@@ -4,7 +4,8 @@ A job's key is the SHA-256 of a canonical JSON document holding the digest of it
 bytes, its parameters, for every catalogued dataset it reads the digest of the file and of its
 catalogue entry (schema, format, vintage...), and the code version (the package version plus a
 digest of the source of `workbench.evidence`, `analysis` and `briefs`, so that an edited
-estimator in a development checkout is not mistaken for the released one).
+estimator in a development checkout is not mistaken for the released one), and the settings read
+from the environment that change what is published (the disclosure-control threshold and method).
 
 A job is skipped when its key equals the key recorded when it last built and each of its
 outputs still has the digest recorded then. Everything here reads files only: no heavy imports,
@@ -28,6 +29,9 @@ from workbench.evidence.catalog import Catalog, file_digest
 from workbench.io import atomic_write_text
 
 CODE_PACKAGES = ("evidence", "analysis", "briefs")
+# settings read from the environment that change what a brief publishes (briefs/disclosure.py;
+# named here, not imported, to keep this module free of heavy imports)
+SETTING_VARIABLES = ("WORKBENCH_DISCLOSURE_THRESHOLD", "WORKBENCH_DISCLOSURE_METHOD")
 
 
 def canonical_digest(payload: Any) -> str:
@@ -92,6 +96,7 @@ def key_jobs(plan: Plan, digests: Digests | None = None) -> list[KeyedJob]:
     digests = digests or Digests()
     catalog = Catalog.from_file(plan.catalog)
     version = code_version()
+    settings = {name: os.environ.get(name) for name in SETTING_VARIABLES}
     keyed = []
     for job in plan.jobs:
         ids = job.inputs if job.inputs is not None else tuple(sorted(catalog.entries))
@@ -105,7 +110,7 @@ def key_jobs(plan: Plan, digests: Digests | None = None) -> list[KeyedJob]:
             entries[dataset] = canonical_digest(_entry_spec(entry, catalog))
         template = digests.file(job.template) or ""
         key = canonical_digest({"template": template, "parameters": job.parameters, "inputs": inputs,
-                                "catalogue_entries": entries, "version": version})
+                                "catalogue_entries": entries, "version": version, "settings": settings})
         keyed.append(KeyedJob(job, key, inputs, template))
     return keyed
 

@@ -19,7 +19,7 @@ from workbench.display import shorten
 from workbench.analysis.multiplicity import adjust_headlines
 from workbench.analysis.rating import EvidenceRating, rate
 from workbench.analysis.results import ESTIMATE_COLUMNS, Result
-from workbench.briefs import text
+from workbench.briefs import disclosure, text
 from workbench.briefs.figures import Chart, trend_chart
 from workbench.briefs.html import Html, bullet_list, definition_list, esc, table
 from workbench.evidence import OutcomePanel, concurrent_programmes, load, overlaps
@@ -162,13 +162,20 @@ class OutcomeBrief:
         """Pilot against comparison trends, with alt text and the data as a table."""
         ind, ini = self.panel.indicator, self.panel.initiative
         plot = self.result.plot_data()
-        post = plot[plot["post"]]
+        # disclosure control: a group mean resting on too few people (numerators) is not shown, in the
+        # chart, its table, its CSV or this alt text (real series publish rates only: nothing to hide)
+        bases = disclosure.mean_bases(self.panel.data, {
+            "pilot": self.panel.pilot_areas,
+            "comparison": self.result.sample.get("comparison_units") or self.panel.comparison_areas})
+        shown = disclosure.hide_small_base_means(plot, bases)
+        post = shown[shown["post"]]
         synthetic = " (synthetic data)" if self.panel.synthetic else ""
+        last = (f" In {int(post['period'].iloc[-1])} pilot areas averaged {text.number(post['pilot'].iloc[-1])} "
+                f"against {text.number(post['counterfactual'].iloc[-1])} had they followed the comparison trend."
+                if len(post) and post[["pilot", "counterfactual"]].iloc[-1].notna().all() else "")
         alt = (f"Line chart{synthetic} of mean {ind.name.lower()} ({ind.unit}) in {ini.name} pilot areas and "
-               f"comparison areas, {int(plot['period'].min())} to {int(plot['period'].max())}. In "
-               f"{int(post['period'].iloc[-1])} pilot areas averaged {text.number(post['pilot'].iloc[-1])} "
-               f"against {text.number(post['counterfactual'].iloc[-1])} had they followed the comparison "
-               f"trend. {text.headline(self.result, ind, ini.name)}.")
+               f"comparison areas, {int(plot['period'].min())} to {int(plot['period'].max())}.{last} "
+               f"{text.headline(self.result, ind, ini.name)}.")
         return trend_chart(
             plot, title=f"{ind.name}: pilot and comparison areas{synthetic}",
             subtitle=(f"Mean {ind.unit}, {self.panel.footprint}, England, "
@@ -178,7 +185,7 @@ class OutcomeBrief:
             csv_name=f"{ini.id}_{ind.id}.csv", synthetic=self.panel.synthetic,
             comparison_label=("Comparison areas in the pilots' regions" if self.result.spec.get("strata")
                               else "Comparison areas"),
-            time_label=self.panel.time_label, period_labels=self.panel.period_labels)
+            time_label=self.panel.time_label, period_labels=self.panel.period_labels, bases=bases)
 
     def findings(self) -> Html:
         """What we found: the estimate table and the chart."""
@@ -311,6 +318,7 @@ class OutcomeBrief:
             "input with its full digest, and the sources.</p>"
             "<details><summary>Technical annex: parameters, inputs and sources</summary>"
             + definition_list([("Parameters", params), ("Design", self.result.design),
+                               ("Disclosure control", disclosure.rule_sentence()),
                                ("Workbench version", workbench.__version__)])
             + "<h3>Input data</h3>" + definition_list(inputs)
             + "<h3>Sources</h3>" + bullet_list(sources) + "</details></footer>")
@@ -333,6 +341,7 @@ class OutcomeBrief:
             "window": list(self.panel.preparation.window) if self.panel.preparation is not None else None,
             "estimate": e.estimate, "ci_low": e.ci_low, "ci_high": e.ci_high, "p_value": e.p_value,
             "unit": text.unit_phrase(self.panel.indicator),
+            **self._baseline(),
             "design": self.result.design,
             "rating": self.rating.to_dict(),
             "p_adjusted": self._adjusted_p(),
@@ -340,6 +349,19 @@ class OutcomeBrief:
             "input_digest": self.panel.digest,
             "version": workbench.__version__,
         }
+
+    def _baseline(self) -> dict[str, Any]:
+        """The pilots' mean in the last period before the start (what the index sizes the estimate against),
+        or None where the design's chart data have no pre-period pilot mean."""
+        try:
+            plot = self.result.plot_data()
+            before = plot[~plot["post"].astype(bool)].sort_values("period")
+            value, period = float(before["pilot"].iloc[-1]), before["period"].iloc[-1]
+        except (KeyError, IndexError, TypeError, ValueError):
+            return {"baseline": None, "baseline_period": None}
+        if value != value:
+            return {"baseline": None, "baseline_period": None}
+        return {"baseline": value, "baseline_period": period.item() if hasattr(period, "item") else period}
 
     def _adjusted_p(self) -> float | None:
         if self.outcome_table.empty:

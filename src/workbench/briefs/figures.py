@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 
+from workbench.briefs.disclosure import SYMBOL, footnote, guard, hide_small_base_means
 from workbench.briefs.html import esc, table
 
 AF_DARK_BLUE, AF_ORANGE, AF_DARK_GREY = "#12436D", "#F46A25", "#3D3D3D"
@@ -94,10 +95,22 @@ class Chart:
     caption: str
     csv_name: str
     svg_narrow: str = ""
+    withheld: tuple[tuple[int, str], ...] = ()   # (row position, column) cells withheld by disclosure control
 
     def csv(self) -> str:
-        """The chart's data as CSV text."""
-        return self.data.to_csv(index=False, lineterminator="\n", float_format="%.3f")
+        """The chart's data as CSV text, counts of people protected (`disclosure.guard`) as in the table."""
+        frame = guard(self.data).frame
+        if self.withheld:
+            frame = frame.copy()
+            for column in frame.columns:
+                if pd.api.types.is_float_dtype(frame[column]):
+                    frame[column] = frame[column].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
+            frame = _withhold(frame, self.withheld)
+        return frame.to_csv(index=False, lineterminator="\n", float_format="%.3f")
+
+    def published(self) -> pd.DataFrame:
+        """The data as the page shows it: withheld cells (means resting on few people) marked with the symbol."""
+        return _withhold(self.data, self.withheld) if self.withheld else self.data
 
     def html(self) -> str:
         """<figure> with the inline SVGs (one accessible name), then the data table and a CSV download link."""
@@ -110,13 +123,22 @@ class Chart:
             f'<span class="chart-subtitle">{esc(self.subtitle)}</span></figcaption>'
             f"{graphics}</figure>"
             f'<div class="chart-data"><h3 class="chart-data-title">Data for this chart</h3>'
-            f"{table(self.data, self.caption, formats=_formats(self.data), row_header=self.data.columns[0])}"
+            f"{table(self.published(), self.caption, formats=_formats(self.data), row_header=self.data.columns[0])}"
+            + (f'<p class="table-note">{esc(footnote())}</p>' if self.withheld else "") +
             f'<p><a download="{esc(self.csv_name)}" href="data:text/csv;base64,{csv64}">'
             f"Download the data for this chart (CSV, {len(self.csv().encode()) / 1024:.1f} KB)</a></p></div>"
         )
 
     def _repr_html_(self) -> str:
         return self.html()
+
+
+def _withhold(frame: pd.DataFrame, cells) -> pd.DataFrame:
+    out = frame.copy()
+    for row, column in cells:
+        out[column] = out[column].astype(object)
+        out.iloc[row, out.columns.get_loc(column)] = SYMBOL
+    return out
 
 
 def _formats(frame: pd.DataFrame) -> dict[str, str]:
@@ -126,8 +148,11 @@ def _formats(frame: pd.DataFrame) -> dict[str, str]:
 def trend_chart(plot: pd.DataFrame, *, title: str, subtitle: str, alt: str, value_label: str,
                 first_post_period: int, csv_name: str, synthetic: bool,
                 comparison_label: str = "Comparison areas", time_label: str = "Financial year starting",
-                period_labels: dict | None = None) -> Chart:
+                period_labels: dict | None = None, bases: pd.DataFrame | None = None) -> Chart:
     """Pilot against comparison means per period, with the parallel-trends counterfactual.
+
+    `bases` (from `disclosure.mean_bases`: per period, the people in each group's numerators) hides a
+    group's mean wherever it rests on a small count, in the drawing, the table and the CSV alike.
 
     `period_labels` maps a period to how its publisher writes it (``2010/11``, ``2007-09``) for the
     data table; the chart's axis shows the year each period starts.
@@ -135,6 +160,13 @@ def trend_chart(plot: pd.DataFrame, *, title: str, subtitle: str, alt: str, valu
     Drawn twice, wide and narrow; each line is labelled directly at its end (no legend) and has its
     own line style and marker, so colour is never the only cue.
     """
+    if bases is not None:
+        shown = hide_small_base_means(plot, bases)
+        withheld = tuple((i, column) for column in ("pilot", "comparison")
+                         for i in range(len(plot)) if pd.isna(shown[column].iloc[i]) and pd.notna(plot[column].iloc[i]))
+        plot = shown
+    else:
+        withheld = ()
     post = plot["period"] >= first_post_period
     series = [
         (plot["period"], plot["pilot"], dict(color=AF_DARK_BLUE, linestyle="-", marker="o"), "Pilot areas"),
@@ -148,10 +180,13 @@ def trend_chart(plot: pd.DataFrame, *, title: str, subtitle: str, alt: str, valu
     data.loc[data["period"] < first_post_period, "counterfactual"] = float("nan")
     if period_labels:
         data["period"] = data["period"].map(lambda p: period_labels.get(p, p))
+    # "(n)" columns count authorities, not people: not about individuals, so not disclosure-controlled
+    # (a person count would be headed "(count)" and protected by `disclosure.guard`).
     data.columns = ["Year" if not period_labels else "Period", "Pilot areas (mean)", f"{comparison_label} (mean)",
                     "Pilot areas if following comparison trend", "Pilot areas (n)", "Comparison areas (n)"]
     caption = f"{title}: {subtitle}"
-    return Chart(title, subtitle, drawings[0], alt, data, caption, csv_name, svg_narrow=drawings[1])
+    withheld = tuple((i, data.columns[1 if column == "pilot" else 2]) for i, column in withheld)
+    return Chart(title, subtitle, drawings[0], alt, data, caption, csv_name, svg_narrow=drawings[1], withheld=withheld)
 
 
 def gap_chart(effects: pd.DataFrame, *, title: str, subtitle: str, alt: str, value_label: str,
@@ -231,7 +266,9 @@ def _direct_labels(fig: Figure, ax, layout: Layout, series) -> None:
     wanted = []
     for x, y, style, label in series:
         lines = _wrap(fig, label, layout.right - 36, layout.label_font)
-        end = ax.transData.transform((float(x.iloc[-1]), float(y.iloc[-1])))[1]
+        shown = y.notna().to_numpy()        # a mean hidden by disclosure control is a gap: label the last shown
+        last = (float(x[shown].iloc[-1]), float(y[shown].iloc[-1])) if shown.any() else (float(x.iloc[-1]), 0.0)
+        end = ax.transData.transform(last)[1]
         wanted.append([end, len(lines) * line_height, "\n".join(lines), style])
     wanted.sort(key=lambda item: -item[0])
     top_limit, bottom_limit = layout.height - 4, 4

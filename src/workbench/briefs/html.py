@@ -13,6 +13,8 @@ from html import escape
 
 import pandas as pd
 
+from workbench.briefs import disclosure
+
 
 @dataclass(frozen=True)
 class Html:
@@ -36,22 +38,29 @@ def table(frame: pd.DataFrame, caption: str, formats: dict[str, str] | None = No
           row_header: str | None = None, css_class: str = "data-table") -> str:
     """An accessible table: caption, column headers with scope, an optional row-header column.
 
-    Always inside a scroll wrapper (`scroll_wrap`), so a wide table never widens the page.
+    Always inside a scroll wrapper (`scroll_wrap`), so a wide table never widens the page. Counts
+    of people (columns `disclosure.is_count_column` recognises) pass through disclosure control
+    here, on every page: small counts are suppressed or rounded, their headers carry
+    ``data-sdc="count"`` for the scanner, and a footnote explains any ``[c]``.
     """
     formats = formats or {}
-    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
+    protected = disclosure.guard(frame)
+    frame = protected.frame
+    head = "".join(f'<th scope="col"{" " + disclosure.COUNT_ATTRIBUTE if disclosure.is_count_column(c) else ""}>'
+                   f"{esc(c)}</th>" for c in frame.columns)
     body = []
     for i in range(len(frame)):
         cells = []
         for column in frame.columns:
             value = frame[column].iloc[i]
-            text = format(value, formats[column]) if column in formats and pd.notna(value) else (
-                "" if pd.isna(value) else str(value))
+            text = (format(value, formats[column]) if column in formats and pd.notna(value)
+                    and not isinstance(value, str) else ("" if pd.isna(value) else str(value)))
             tag = "th scope=\"row\"" if column == row_header else "td"
             cells.append(f"<{tag}>{esc(text)}</{tag.split()[0]}>")
         body.append("<tr>" + "".join(cells) + "</tr>")
+    note = f'<p class="table-note">{esc(disclosure.footnote())}</p>' if protected.needs_footnote else ""
     return scroll_wrap(f'<table class="{css_class}"><caption>{esc(caption)}</caption>'
-                       f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>", caption)
+                       f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>", caption) + note
 
 
 def scroll_wrap(table_markup: str, label: str) -> str:
