@@ -22,7 +22,7 @@ from workbench.analysis.results import ESTIMATE_COLUMNS, Result
 from workbench.briefs import disclosure, text
 from workbench.briefs.figures import Chart, trend_chart
 from workbench.briefs.html import Html, bullet_list, definition_list, esc, table
-from workbench.evidence import OutcomePanel, concurrent_programmes, load, overlaps
+from workbench.evidence import OutcomePanel, concurrent_programmes, initiatives, load, overlaps
 from workbench.evidence.catalog import Catalog, default_catalog
 
 RECORD_MIME = "application/vnd.workbench.brief+json"
@@ -330,7 +330,9 @@ class OutcomeBrief:
             "title": self.title,
             "headline": self.headline,
             "initiative": self.panel.initiative.id,
-            "initiative_name": self.panel.initiative.name,
+            "initiative_name": self._initiative_name(),
+            "pilot": self.parameters.get("pilot"),
+            "pilot_name": self.panel.initiative.pilots[0].name if self.parameters.get("pilot") else None,
             "indicator": self.panel.indicator.id,
             "indicator_name": self.panel.indicator.name,
             "domain": self.panel.indicator.domain,
@@ -362,6 +364,11 @@ class OutcomeBrief:
         if value != value:
             return {"baseline": None, "baseline_period": None}
         return {"baseline": value, "baseline_period": period.item() if hasattr(period, "item") else period}
+
+    def _initiative_name(self) -> str:
+        """The initiative's own name (a one-pilot panel's initiative is named "Initiative: Pilot")."""
+        registry = initiatives(self.catalog)
+        return registry[self.panel.initiative.id].name if self.panel.initiative.id in registry else self.panel.initiative.name
 
     def _adjusted_p(self) -> float | None:
         if self.outcome_table.empty:

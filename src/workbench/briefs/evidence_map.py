@@ -228,7 +228,7 @@ def _cell_html(cell: Cell | None, initiative: str, initiative_name: str, outcome
     else:
         parts.append('<span class="size">No brief on all pilots together</span>')
     marks = [(variant_label(v, cell.main), v) for v in cell.variants]
-    pilots = [(f"pilot {_words(p['parameters']['pilot'])} alone", p) for p in cell.pilots]
+    pilots = [(f"{_pilot_label(p)} alone", p) for p in cell.pilots]
     if len(pilots) <= PILOTS_SHOWN_OPEN:
         marks += pilots
     if marks:
@@ -279,7 +279,7 @@ def _sentence(cell: Cell, initiative_name: str, outcome: str, domain: str) -> st
     else:
         text += "no brief on all pilots together."
     others = [(variant_label(v, cell.main), v) for v in cell.variants]
-    others += [(f"pilot {_words(p['parameters']['pilot'])} alone", p) for p in cell.pilots]
+    others += [(f"{_pilot_label(p)} alone", p) for p in cell.pilots]
     if others:
         text += " The same question answered another way: " + "; ".join(
             f'<a href="{esc(e.get("href", ""))}">{esc(label)}</a>: {esc(direction(e))}, '
@@ -377,3 +377,8 @@ def _signed(x: float | None) -> str:
 def _words(value: Any) -> str:
     """An id read as words: 'region_code' -> 'region code'."""
     return str(value).replace("_", " ")
+
+
+def _pilot_label(record: dict) -> str:
+    """How a one-pilot brief is named in a mark: its pilot's name, or its id in words."""
+    return str(record.get("pilot_name") or f"pilot {_words(record['parameters']['pilot'])}")
