@@ -78,11 +78,6 @@ class Preparation:
         land = frozenset().union(*(feet.of(c) or frozenset() for c in codes))
         return {a for a in panel_areas if (feet.atoms.get(a) or feet.of(a) or frozenset()) & land}
 
-    def summary(self) -> list[tuple[str, str]]:
-        """The preparation as (label, sentence) pairs, as the brief's annex shows it."""
-        return [("Geography", self.footprint), ("Periods", self.period_words),
-                ("Window", f"{self.window[0]} to {self.window[1]}"), *(("Choice", n) for n in self.notes)]
-
     @property
     def time_label(self) -> str:
         """What a chart's time axis shows."""
@@ -127,7 +122,8 @@ def real_outcome_panel(ini: Initiative, indicator_id: str, entry: DatasetEntry, 
     foot = Footprint.of(entry)
     register = authority_register(catalog)
     checked = _checked(entry, indicator_id, catalog)
-    _require_members(checked.data, entry, ini, _footprints(catalog, register))
+    feet = _footprints(catalog, register)
+    _require_members(checked.data, entry, ini, feet)
     harmonised = _harmonised(checked, entry, indicator_id, foot, catalog)
     notes: list[str] = []
     if len(checked.flags):
@@ -144,7 +140,6 @@ def real_outcome_panel(ini: Initiative, indicator_id: str, entry: DatasetEntry, 
         notes.append("pooled periods used: " + ", ".join(sorted(data["period_label"].unique())))
     targets = _targets(register, foot, harmonised)
     notes += _harmonisation_notes(harmonised, targets)
-    feet = _footprints(catalog, register)
     data, dropped = _pilots(data, ini, targets, feet, foot, others)
     data, unbalanced = _balance(data)
     dropped.update(unbalanced)
