@@ -23,7 +23,8 @@ SMS rules
   S6  (did) the pilot-comparison gap's drift before the start, carried forward, would bring the
       interval to zero (`sensitivity.trend_sensitivity`): lowers SMS 3 to 2 whatever the pre-trend
       test says, because a test that fails to reject is not proof of parallel trends.
-Strength rules (start at the SMS level, 0 if not scoreable; clamp to 0..SMS+1, so 5 needs SMS 4+)
+Strength rules (start at the SMS level, 0 if not scoreable; clamp to 0..SMS+1, and to 3, "moderate",
+for one observational study: rule C1)
   P1  +1 when comparability is well evidenced: SMS 3, at least 4 pre-periods, and a pre-trend test
       with p >= 0.10 (or a synthetic control fit within a quarter of the pre-period SD); for did also
       a pre-period drift that is small in practice (under half of what would overturn the finding).
@@ -37,6 +38,13 @@ Strength rules (start at the SMS level, 0 if not scoreable; clamp to 0..SMS+1, s
   P6  -1 when more than 10% of pilot units were also in another initiative that started during the
       post-period: the difference found may be the other initiative's (contamination of the pilots
       weighs as much as contamination of the comparison group).
+  C1  one observational study is capped at 3, "moderate": however well its comparison holds up, it
+      cannot rule out that the pilots differed in ways the comparison does not capture (the EEF and
+      What Works Growth cap non-randomised single studies the same way).
+
+The page shows each reason as one plain sentence (`Reason.sentence`); the rule codes and the
+technical detail (`Reason.code`, `Reason.detail`) stay in the brief's technical annex. The rating
+reads a design's typed diagnostics (`analysis.report.DesignReport`), never its internals.
 """
 
 from __future__ import annotations
@@ -45,11 +53,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.analysis.report import DesignReport, report
 from workbench.analysis.results import Result
-from workbench.analysis.sensitivity import available_trend_sensitivity
 
 WITH_COMPARISON = {"did", "event_study", "staggered_did", "synthetic_control"}
 WITHOUT_COMPARISON = {"its"}
+SINGLE_STUDY_CAP = 3      # rule C1: one observational study is at most "moderate"
 STRENGTH_LABELS = {0: "no usable evidence", 1: "very weak", 2: "weak", 3: "moderate", 4: "strong",
                    5: "very strong"}
 SMS_LABELS = {
@@ -60,121 +69,179 @@ SMS_LABELS = {
 
 
 @dataclass(frozen=True)
+class Reason:
+    """One reason for a rating: its rule code, one plain sentence for the page, the technical detail."""
+
+    code: str
+    sentence: str
+    detail: str = ""
+
+    def annex(self) -> str:
+        """The reason for the technical annex: code, then the detail (or the sentence)."""
+        return f"{self.code}: {self.detail or self.sentence}"
+
+
+@dataclass(frozen=True)
 class EvidenceRating:
     """A design level (Maryland SMS), a 0-5 strength, and the reasons for both."""
 
     sms: int | None
     strength: int
-    reasons: tuple[str, ...] = field(default_factory=tuple)
+    reasons: tuple[Reason, ...] = field(default_factory=tuple)
 
     @property
     def label(self) -> str:
         """The strength in words ("moderate", ...)."""
         return STRENGTH_LABELS[self.strength]
 
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The codes of the rules applied, in order (for the annex and tests)."""
+        return tuple(r.code for r in self.reasons)
+
+    @property
+    def comparability_shown(self) -> bool:
+        """True when the design reached SMS 3: a comparison group whose comparability the checks support,
+        the condition for describing the finding in causal words."""
+        return self.sms is not None and self.sms >= 3
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe form for briefs and manifests."""
+        """JSON-safe form for briefs and manifests: plain sentences under "reasons", codes under "rules"."""
         return {"sms": self.sms, "sms_label": SMS_LABELS.get(self.sms, "not scoreable on the SMS"),
-                "strength": self.strength, "label": self.label, "reasons": list(self.reasons)}
+                "strength": self.strength, "label": self.label,
+                "reasons": [r.sentence for r in self.reasons],
+                "rules": [{"code": r.code, "sentence": r.sentence, "detail": r.detail} for r in self.reasons]}
 
 
-def rate(result: Result, *, contamination: float | None = None,
+def rate(result: Result | DesignReport, *, contamination: float | None = None,
          pilot_contamination: float | None = None) -> EvidenceRating:
-    """Rate `result`; `contamination` is the share of comparison units in another initiative,
-    `pilot_contamination` the share of pilot units in another initiative that began during the post-period."""
-    d = result.diagnostics
-    reasons: list[str] = []
-    sms = _design_level(result.design, d, reasons)
-    trends = available_trend_sensitivity(result)
+    """Rate a result (or its `DesignReport`); `contamination` is the share of comparison units in another
+    initiative, `pilot_contamination` the share of pilot units in another initiative that began during
+    the post-period."""
+    r = result if isinstance(result, DesignReport) else report(result)
+    d = r.diagnostics
+    reasons: list[Reason] = []
+    sms = _design_level(r, reasons)
+    trends = d.trends
     if sms == 3:
-        sms = _comparability(result.design, d, reasons)
+        sms = _comparability(r, reasons)
     if sms == 3 and trends is not None and trends.overturned:
         sms = 2
-        reasons.append(f"S6: before the start the pilot-comparison gap drifted by {trends.observed_drift:.3g} a "
-                       f"period; carried forward that would bring the interval to zero, so the comparison "
-                       "areas may not show what would have happened; lowered to SMS 2")
+        reasons.append(Reason(
+            "S6", f"Before the start the gap between pilot and comparison areas was drifting by {trends.observed_drift:.3g} "
+            "a year; had that drift carried on, it alone could explain the difference found.",
+            f"pre-period drift {trends.observed_drift:.3g} a period, carried forward, brings the interval to zero "
+            f"(breakdown drift {trends.breakdown_drift:.3g}); lowered to SMS 2"))
     strength = sms or 0
-    if sms == 3 and _well_evidenced(result.design, d) and (trends is None or trends.small_in_practice):
+    if sms == 3 and _well_evidenced(r) and (trends is None or trends.small_in_practice):
         strength += 1
-        reasons.append("P1 +1: comparability well evidenced (at least 4 pre-periods, and no sign of diverging "
-                       "pre-trends with a pre-period drift small next to the finding, or a close pre-period fit)")
-    n_treated = result.sample.get("n_treated_units")
-    if n_treated is not None and n_treated < 5:
+        reasons.append(Reason(
+            "P1", "The years before the start support the comparison: at least four of them, no sign of pilot and "
+            "comparison areas drifting apart, and any drift small next to the finding.",
+            "+1: at least 4 pre-periods and a pre-trend test with p >= 0.10 and a pre-period drift under half the "
+            "breakdown drift (or a synthetic-control fit within a quarter of the pre-period SD)"))
+    n_treated = r.n_treated
+    if n_treated < 5:
         strength -= 1
-        reasons.append(f"P2 -1: only {n_treated} treated unit{'s' if n_treated != 1 else ''}; the finding rests on very few places")
+        reasons.append(Reason(
+            "P2", f"The finding rests on {'a single pilot area' if n_treated == 1 else f'only {n_treated} pilot areas'}, "
+            "so one place's own circumstances can sway it.",
+            f"-1: {n_treated} treated unit{'s' * (n_treated != 1)} (fewer than 5)"))
     if _inference_disagrees(d):
         strength -= 1
-        reasons.append("P3 -1: whether the effect is statistically clear depends on the inference method "
-                       f"(clustered p = {d['cluster_p_value']:.3g}, wild bootstrap p = "
-                       f"{d.get('wild_bootstrap_p_value', math.nan):.3g}, randomisation p = "
-                       f"{d.get('randomisation_p_value', math.nan):.3g})")
+        reasons.append(Reason(
+            "P3", "Whether the difference stands out from chance depends on how the uncertainty is measured.",
+            f"-1: clustered p = {d.cluster_p_value:.3g}, wild bootstrap p = {d.wild_bootstrap_p_value:.3g}, "
+            f"randomisation p = {d.randomisation_p_value:.3g}"))
     if contamination is not None and contamination > 0.10:
         strength -= 1
-        reasons.append(f"P4 -1: {contamination:.0%} of comparison units are in another initiative (contamination)")
-    if result.design == "did" and len(d.get("staggered_cohorts") or ()) > 1:
+        reasons.append(Reason(
+            "P4", f"{contamination:.0%} of the comparison areas were themselves in another initiative, so part of the "
+            "comparison is with places that also changed how they worked.",
+            f"-1: {contamination:.0%} of comparison units in another initiative (more than 10%)"))
+    if r.design == "did" and d.staggered_cohorts > 1:
         strength -= 1
-        share = d.get("bacon_already_treated_control_weight", math.nan)
-        weight = "" if share is None or math.isnan(share) else f"; {share:.0%} of its weight"
-        reasons.append(f"P5 -1: treated units start in {len(d['staggered_cohorts'])} different periods, so two-way "
-                       f"fixed effects also compares later-treated with already-treated units{weight}; "
-                       "design 'staggered_did' avoids those comparisons")
+        share = d.already_treated_weight
+        weight = "" if math.isnan(share) else f"; {share:.0%} of its weight"
+        reasons.append(Reason(
+            "P5", f"The pilots started in {d.staggered_cohorts} different years, and this method then also compares "
+            "late starters with places already under way, which can mislead when effects grow over time.",
+            f"-1: two-way fixed effects on {d.staggered_cohorts} start periods{weight}; design 'staggered_did' "
+            "avoids those comparisons"))
     if pilot_contamination is not None and pilot_contamination > 0.10:
         strength -= 1
-        reasons.append(f"P6 -1: {pilot_contamination:.0%} of pilot units were also in another initiative during "
-                       "the post-period, so the difference may be partly that initiative's")
-    ceiling = (sms or 0) + 1
-    return EvidenceRating(sms, max(0, min(strength, ceiling, 5)), tuple(reasons))
+        reasons.append(Reason(
+            "P6", f"{pilot_contamination:.0%} of the pilot areas were also in another initiative during these years, so "
+            "the difference may be partly that initiative's.",
+            f"-1: {pilot_contamination:.0%} of pilot units in another initiative begun in the post-period (more than 10%)"))
+    ceiling = min((sms or 0) + 1, 5)
+    if strength > SINGLE_STUDY_CAP and ceiling > SINGLE_STUDY_CAP:
+        reasons.append(Reason(
+            "C1", "One observational study can be at most moderate evidence: however well the comparison holds up, "
+            "the pilots may have differed in ways it cannot see.",
+            f"strength {min(strength, ceiling)} capped at {SINGLE_STUDY_CAP} (single non-randomised study)"))
+    return EvidenceRating(sms, max(0, min(strength, ceiling, SINGLE_STUDY_CAP)), tuple(reasons))
 
 
-def _design_level(design: str, d: dict, reasons: list[str]) -> int | None:
-    if design in WITH_COMPARISON and d.get("comparison_group", True):
-        reasons.append("S1: before-and-after outcomes against a comparison group (SMS 3 design)")
+def _design_level(r: DesignReport, reasons: list[Reason]) -> int | None:
+    if r.design in WITH_COMPARISON and r.diagnostics.comparison_group:
+        reasons.append(Reason("S1", "Pilot areas are compared with other areas over the same years, before and after "
+                                    "the start.", "before-and-after outcomes against a comparison group (SMS 3 design)"))
         return 3
-    if design in WITHOUT_COMPARISON or d.get("comparison_group") is False:
-        reasons.append("S1: no comparison group; a before-and-after comparison adjusted for the prior trend "
-                       "(SMS 2 at most)")
+    if r.design in WITHOUT_COMPARISON or not r.diagnostics.comparison_group:
+        reasons.append(Reason("S1", "There is no comparison group: the pilots are compared only with their own trend "
+                                    "before the start, so anything else that changed at the same time could explain "
+                                    "the difference.", "no comparison group; before-and-after adjusted for the prior "
+                                                       "trend (SMS 2 at most)"))
         return 2
-    reasons.append(f"S1: design '{design}' is not scored on the SMS here")
+    reasons.append(Reason("S1", "This kind of analysis is not scored on the Maryland scale.",
+                          f"design '{r.design}' is not scored on the SMS here"))
     return None
 
 
-def _comparability(design: str, d: dict, reasons: list[str]) -> int:
-    p = d.get("pre_trend_p_value", math.nan)
-    if p is not None and not math.isnan(p) and p < 0.05:
-        reasons.append(f"S2: pre-period trends differ (joint test p = {p:.3g}); lowered to SMS 2")
+def _comparability(r: DesignReport, reasons: list[Reason]) -> int:
+    d = r.diagnostics
+    p = d.pre_trend_p_value
+    if d.pre_trend_tested and p < 0.05:
+        reasons.append(Reason("S2", "Before the start, pilot and comparison areas were already moving apart, so the "
+                                    "comparison areas may not show what would have happened.",
+                              f"pre-period trends differ (joint test p = {p:.3g}); lowered to SMS 2"))
         return 2
-    if d.get("n_pre_periods", 0) < 2:
-        reasons.append("S3: fewer than 2 pre-periods, so comparability cannot be shown; lowered to SMS 2")
+    if d.n_pre_periods < 2:
+        reasons.append(Reason("S3", "There are too few years before the start to check that the comparison areas "
+                                    "were like the pilots.", "fewer than 2 pre-periods; lowered to SMS 2"))
         return 2
-    if design != "synthetic_control" and (p is None or math.isnan(p)):
-        reasons.append("S3: no pre-trend test could be run, so comparability cannot be shown; lowered to SMS 2")
+    if r.design != "synthetic_control" and not d.pre_trend_tested:
+        reasons.append(Reason("S3", "No check of the years before the start could be run, so it is unknown whether the "
+                                    "comparison areas were like the pilots.",
+                              "no pre-trend test could be run; lowered to SMS 2"))
         return 2
-    fit = d.get("pre_rmspe_to_sd")
-    if design == "synthetic_control" and fit is not None and fit > 0.5:
-        reasons.append(f"S4: poor pre-period fit (RMSPE {fit:.2f} x the pre-period SD); lowered to SMS 2")
+    fit = d.pre_fit_rmspe_to_sd
+    if r.design == "synthetic_control" and not math.isnan(fit) and fit > 0.5:
+        reasons.append(Reason("S4", "The blend of comparison areas did not track the pilots closely before the start.",
+                              f"poor pre-period fit (RMSPE {fit:.2f} x the pre-period SD); lowered to SMS 2"))
         return 2
-    if design == "synthetic_control" and d.get("interpolation"):
-        reasons.append("S5: the synthetic control interpolates (an exact pre-period fit from as many donors as "
-                       "pre-periods, or placebos fitted exactly), so its fit shows nothing about comparability and "
-                       "the placebo p-value is degenerate; lowered to SMS 2")
+    if r.design == "synthetic_control" and d.interpolation:
+        reasons.append(Reason("S5", "The blend of comparison areas matched the years before the start only because it "
+                                    "had more areas to mix than years to match, so the match shows nothing.",
+                              "the synthetic control interpolates (an exact pre-period fit from as many donors as "
+                              "pre-periods, or placebos fitted exactly), so the placebo p-value is degenerate; "
+                              "lowered to SMS 2"))
         return 2
     return 3
 
 
-def _well_evidenced(design: str, d: dict) -> bool:
-    if d.get("n_pre_periods", 0) < 4:
+def _well_evidenced(r: DesignReport) -> bool:
+    d = r.diagnostics
+    if d.n_pre_periods < 4:
         return False
-    if design == "synthetic_control":
-        fit = d.get("pre_rmspe_to_sd")
-        return fit is not None and fit <= 0.25 and not d.get("interpolation")
-    p = d.get("pre_trend_p_value")
-    return p is not None and not math.isnan(p) and p >= 0.10
+    if r.design == "synthetic_control":
+        return not math.isnan(d.pre_fit_rmspe_to_sd) and d.pre_fit_rmspe_to_sd <= 0.25 and not d.interpolation
+    return d.pre_trend_tested and d.pre_trend_p_value >= 0.10
 
 
-def _inference_disagrees(d: dict) -> bool:
-    conventional = d.get("cluster_p_value")
-    robust = [d.get(k) for k in ("wild_bootstrap_p_value", "randomisation_p_value")]
-    robust = [p for p in robust if p is not None and not math.isnan(p)]
-    if conventional is None or math.isnan(conventional) or not robust:
+def _inference_disagrees(d) -> bool:
+    robust = [p for p in (d.wild_bootstrap_p_value, d.randomisation_p_value) if not math.isnan(p)]
+    if math.isnan(d.cluster_p_value) or not robust:
         return False
-    return any((conventional < 0.05) != (p < 0.05) for p in robust)
+    return any((d.cluster_p_value < 0.05) != (p < 0.05) for p in robust)

@@ -128,13 +128,22 @@ def available_trend_sensitivity(result: Result) -> TrendSensitivity | None:
     return trend_sensitivity(result)
 
 
-def sensitivity_from_means(frame: pd.DataFrame, estimate: float, ci_low: float, ci_high: float) -> TrendSensitivity:
-    """The same from a frame of period, pilot mean, comparison mean and post flag (one row a period)."""
+def sensitivity_from_means(frame: pd.DataFrame, estimate: float, ci_low: float, ci_high: float, *,
+                           reference: str = "pre_mean") -> TrendSensitivity:
+    """The same from a frame of period, pilot mean, comparison mean and post flag (one row a period).
+
+    `reference` is what the estimate measures the post-period gap against: "pre_mean", the mean gap
+    before the start (two-way fixed effects), or "last_pre", the gap in the period before the start
+    (an event study's average, Callaway and Sant'Anna's ATT); it sets the lever.
+    """
     t = frame["period"].to_numpy(dtype=float)
     post = frame["post"].to_numpy(dtype=bool)
     if not post.any() or post.all():
         raise SpecificationError("trend sensitivity needs periods both before and after the start")
-    lever = float(t[post].mean() - t[~post].mean())
+    if reference not in ("pre_mean", "last_pre"):
+        raise SpecificationError(f"reference must be 'pre_mean' or 'last_pre', not {reference!r}")
+    base = t[~post].mean() if reference == "pre_mean" else t[~post].max()
+    lever = float(t[post].mean() - base)
     drift = pre_period_drift(frame)
     nearest = 0.0 if ci_low <= 0.0 <= ci_high else (ci_high if ci_high < 0 else ci_low)
     return TrendSensitivity(lever, drift, nearest / lever, float(estimate), float(ci_low), float(ci_high))

@@ -148,7 +148,8 @@ def _formats(frame: pd.DataFrame) -> dict[str, str]:
 def trend_chart(plot: pd.DataFrame, *, title: str, subtitle: str, alt: str, value_label: str,
                 first_post_period: int, csv_name: str, synthetic: bool,
                 comparison_label: str = "Comparison areas", time_label: str = "Financial year starting",
-                period_labels: dict | None = None, bases: pd.DataFrame | None = None) -> Chart:
+                period_labels: dict | None = None, bases: pd.DataFrame | None = None,
+                counterfactual_label: str = "Pilot areas if they had followed the comparison trend") -> Chart:
     """Pilot against comparison means per period, with the parallel-trends counterfactual.
 
     `bases` (from `disclosure.mean_bases`: per period, the people in each group's numerators) hides a
@@ -158,7 +159,9 @@ def trend_chart(plot: pd.DataFrame, *, title: str, subtitle: str, alt: str, valu
     data table; the chart's axis shows the year each period starts.
 
     Drawn twice, wide and narrow; each line is labelled directly at its end (no legend) and has its
-    own line style and marker, so colour is never the only cue.
+    own line style and marker, so colour is never the only cue. A series with no values (an
+    interrupted time series has no comparison group) is neither drawn nor tabulated; one equal to the
+    comparison line (a synthetic control is its own counterfactual) is drawn once.
     """
     if bases is not None:
         shown = hide_small_base_means(plot, bases)
@@ -168,30 +171,38 @@ def trend_chart(plot: pd.DataFrame, *, title: str, subtitle: str, alt: str, valu
     else:
         withheld = ()
     post = plot["period"] >= first_post_period
-    series = [
-        (plot["period"], plot["pilot"], dict(color=AF_DARK_BLUE, linestyle="-", marker="o"), "Pilot areas"),
-        (plot["period"], plot["comparison"], dict(color=AF_ORANGE, linestyle="--", marker="s"), comparison_label),
-        (plot.loc[post, "period"], plot.loc[post, "counterfactual"], dict(color=AF_DARK_GREY, linestyle=":"),
-         "Pilot areas if they had followed the comparison trend"),
-    ]
+    has_comparison = plot["comparison"].notna().any()
+    same = has_comparison and plot["counterfactual"].equals(plot["comparison"])
+    series = [(plot["period"], plot["pilot"], dict(color=AF_DARK_BLUE, linestyle="-", marker="o"), "Pilot areas")]
+    if has_comparison:
+        series.append((plot["period"], plot["comparison"], dict(color=AF_ORANGE, linestyle="--", marker="s"),
+                       comparison_label))
+    if not same:
+        series.append((plot.loc[post, "period"], plot.loc[post, "counterfactual"],
+                       dict(color=AF_DARK_GREY, linestyle=":"), counterfactual_label))
     drawings = [_draw(layout, series, value_label=value_label, first_post_period=first_post_period,
                       synthetic=synthetic, time_label=time_label) for layout in (WIDE, NARROW)]
-    data = plot[["period", "pilot", "comparison", "counterfactual", "n_pilot", "n_comparison"]].copy()
-    data.loc[data["period"] < first_post_period, "counterfactual"] = float("nan")
+    columns = ["period", "pilot"] + (["comparison"] if has_comparison else []) + ([] if same else ["counterfactual"])
+    columns += ["n_pilot"] + (["n_comparison"] if has_comparison else [])
+    data = plot[columns].copy()
+    if not same:
+        data.loc[data["period"] < first_post_period, "counterfactual"] = float("nan")
     if period_labels:
         data["period"] = data["period"].map(lambda p: period_labels.get(p, p))
     # "(n)" columns count authorities, not people: not about individuals, so not disclosure-controlled
     # (a person count would be headed "(count)" and protected by `disclosure.guard`).
-    data.columns = ["Year" if not period_labels else "Period", "Pilot areas (mean)", f"{comparison_label} (mean)",
-                    "Pilot areas if following comparison trend", "Pilot areas (n)", "Comparison areas (n)"]
+    headers = {"period": "Year" if not period_labels else "Period", "pilot": "Pilot areas (mean)",
+               "comparison": f"{comparison_label} (mean)", "counterfactual": counterfactual_label,
+               "n_pilot": "Pilot areas (n)", "n_comparison": "Comparison areas (n)"}
+    data.columns = [headers[c] for c in columns]
     caption = f"{title}: {subtitle}"
-    withheld = tuple((i, data.columns[1 if column == "pilot" else 2]) for i, column in withheld)
+    withheld = tuple((i, headers[column]) for i, column in withheld)
     return Chart(title, subtitle, drawings[0], alt, data, caption, csv_name, svg_narrow=drawings[1], withheld=withheld)
 
 
 def gap_chart(effects: pd.DataFrame, *, title: str, subtitle: str, alt: str, value_label: str,
               first_post_period: int, csv_name: str, synthetic: bool, confidence: float = 0.95,
-              time_label: str = "Financial year starting") -> Chart:
+              time_label: str = "Financial year starting", period_labels: dict | None = None) -> Chart:
     """The yearly gap between pilot and comparison areas, with its confidence band, and a zero line.
 
     `effects` has one row per year: `period`, `estimate`, `ci_low`, `ci_high` (an event study's
@@ -208,7 +219,10 @@ def gap_chart(effects: pd.DataFrame, *, title: str, subtitle: str, alt: str, val
     drawings = [_draw(layout, series, value_label=value_label, first_post_period=first_post_period,
                       synthetic=synthetic, bands=bands, time_label=time_label) for layout in (WIDE, NARROW)]
     data = frame[["period", "estimate", "ci_low", "ci_high"]].copy()
-    data.columns = ["Year", "Gap (pilot minus comparison)", f"{level}% CI low", f"{level}% CI high"]
+    if period_labels:
+        data["period"] = data["period"].map(lambda p: period_labels.get(p, p))
+    data.columns = ["Year" if not period_labels else "Period", "Gap (pilot minus comparison)", f"{level}% CI low",
+                    f"{level}% CI high"]
     return Chart(title, subtitle, drawings[0], alt, data, f"{title}: {subtitle}", csv_name, svg_narrow=drawings[1])
 
 

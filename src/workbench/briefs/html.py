@@ -80,3 +80,21 @@ def definition_list(items: Iterable[tuple[str, str]]) -> str:
 def bullet_list(items: Sequence[str]) -> str:
     """A <ul> of escaped items."""
     return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
+
+
+_LOCK = ('<g transform="translate({x} 0)" class="{cls}"><path d="M3.2 6V4.2a2.8 2.8 0 0 1 5.6 0V6" fill="none" '
+         'stroke-width="1.6"/><rect x="1" y="6" width="10" height="7.2" rx="1.2" stroke-width="1.2"/></g>')
+
+
+def padlocks(level: int | None, *, scale: int = 2) -> str:
+    """Five padlocks drawn as one self-contained SVG, the first `level` filled, then the number in text.
+
+    The drawing is hidden from screen readers; the text says "3 of 5" (or "not rated"), so the
+    rating never rests on the picture or on colour alone.
+    """
+    if level is None:
+        return '<span class="locks">not rated</span>'
+    drawn = "".join(_LOCK.format(x=14 * i, cls="lock-on" if i < level else "lock-off") for i in range(5))
+    return (f'<span class="locks"><svg aria-hidden="true" focusable="false" width="{68 * scale}" '
+            f'height="{14 * scale}" viewBox="0 0 68 14">{drawn}</svg> '
+            f'<span class="locks-text">{int(level)} of 5</span></span>')
