@@ -58,7 +58,7 @@ def test_interval_spanning_zero_is_no_clear_difference_and_says_what_it_rules_ou
     assert "(95% confidence interval -0.24 to +1.74)" in s
     assert "could easily arise by chance" in text.p_value_sentence(r)
     out = text.rules_out_sentence(r, RATE)
-    assert "rules out a fall of more than 0.24 per 1,000 residents (0.4% of the 2009 level)" in out
+    assert "rules out a fall of more than 0.24 per 1,000 residents (0.5% of the 2009 level)" in out
     assert "a rise of more than 1.74 per 1,000 residents (3.3% of the 2009 level)" in out
     assert text.rules_out_sentence(rep(-4.0, -4.8, -3.4, 1e-6), RATE) == ""      # a clear finding: nothing to rule out
 
