@@ -185,7 +185,9 @@ class OutcomeBrief:
     def findings(self) -> Html:
         """What we found: what was estimated, how clear it is, the outcomes chart and the yearly gap."""
         rep, ind = self.report, self.panel.indicator
-        words = [f"The {rep.design_name.lower()} estimates {rep.estimand}.", text.p_value_sentence(rep),
+        real = "" if self.panel.synthetic or text.real_data_sentence(self.panel) in self.key_points() \
+            else text.real_data_sentence(self.panel)
+        words = [real, f"The {rep.design_name.lower()} estimates {rep.estimand}.", text.p_value_sentence(rep),
                  text.rules_out_sentence(rep, ind)]
         gap = self.gap_chart()
         return Html(f'<section aria-labelledby="findings"><h2 id="findings">What we found</h2>'

@@ -106,7 +106,7 @@ def variant_label(entry: Entry, main: Entry | None) -> str:
     mine, theirs = entry.get("parameters") or {}, (main or {}).get("parameters") or {}
     words = []
     for key in sorted(set(mine) | set(theirs), key=lambda k: (_LABEL_ORDER.get(k, len(_LABEL_ORDER)), k)):
-        if key in _IDENTITY or key == "pilot" or mine.get(key) == theirs.get(key):
+        if key in _IDENTITY or key in ("pilot", "design") or mine.get(key) == theirs.get(key):
             continue
         value = mine.get(key)
         if key == "comparison_method":
@@ -118,8 +118,13 @@ def variant_label(entry: Entry, main: Entry | None) -> str:
         else:
             words.append(f"{_words(key)} {value}")
     if main is not None and entry.get("design") and entry.get("design") != main.get("design"):
-        words.append(f"design {entry['design']}")
+        words.append(f"by {DESIGN_WORDS.get(entry['design'], _words(entry['design']))}")
     return "; ".join(words) or "another analysis"
+
+
+DESIGN_WORDS = {"did": "difference-in-differences", "event_study": "event study",
+                "staggered_did": "staggered difference-in-differences", "synthetic_control": "synthetic control",
+                "its": "interrupted time series"}
 
 
 @dataclass
@@ -169,9 +174,10 @@ def _cell(entries: list[Entry]) -> Cell:
 
 
 def _variation(entry: Entry) -> int:
-    """How far an entry's analysis is from the default: 0 for all eligible comparison areas."""
+    """How far an entry's analysis is from the default: 0 for all eligible comparison areas and the
+    default design (difference-in-differences)."""
     method = (entry.get("parameters") or {}).get("comparison_method")
-    return 0 if method in (None, "all") else 1
+    return int(method not in (None, "all")) + int(entry.get("design", "did") != "did")
 
 
 # --- HTML ------------------------------------------------------------------------------------
