@@ -102,8 +102,8 @@ class DesignReport:
         its placebo p-value is below 1 - confidence."""
         e = self.headline
         if self.has_interval:
-            return e.ci_low > 0 or e.ci_high < 0
-        return _finite(e.p_value) and e.p_value < 1 - self.confidence
+            return bool(e.ci_low > 0 or e.ci_high < 0)
+        return bool(_finite(e.p_value) and e.p_value < 1 - self.confidence)
 
     @property
     def baseline(self) -> tuple[float, Any] | None:

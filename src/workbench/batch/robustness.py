@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench import evidence
+from workbench.analysis.report import report
 from workbench.analysis.results import Estimate, Result
 from workbench.batch import outcomes
 from workbench.errors import WorkbenchError
@@ -55,11 +56,6 @@ DESIGN_LABELS = {
     "synthetic_control": "Synthetic control (a weighted blend of authorities that tracked each pilot before the start)",
     "its": "The pilots' own trend before the start, without a comparison group (interrupted time series)",
 }
-
-# The term a design's headline is, where it is not the result's first term (`Result.main`). The
-# interrupted time series lists the level change first; its comparable quantity is the average gap
-# over the post-periods between the fitted line and the pre-period line extended.
-HEADLINE_TERMS = {"its": "post_period_effect"}
 
 # Words for a stratum column in a label (a column not listed is named by its words).
 STRATA_WORDS = {"region_code": "region"}
@@ -105,16 +101,13 @@ class Plan:
 
 
 def headline_estimate(result: Result) -> Estimate:
-    """The term to compare across designs: `result.main`, or the one named in `HEADLINE_TERMS`.
+    """The term to compare across designs, as the design's brief contract (`analysis.report`) names it.
 
     did: "treated"; event_study: "post_average" (the event-time effects averaged over the
     post-periods); staggered_did: "ATT" (the simple aggregation); synthetic_control: "average"
     over the pilot areas (or the one area's term); its: "post_period_effect", not the level change.
     """
-    term = HEADLINE_TERMS.get(result.design)
-    if term is None:
-        return result.main
-    return next(e for e in result.estimates if e.term == term)
+    return report(result).headline
 
 
 def plan(*, design: str = "did", comparison_method: str = "all", neighbours: int = 5,

@@ -272,13 +272,13 @@ class OutcomeBrief:
     def how_secure(self) -> Html:
         """The rating (padlocks and one plain sentence per reason), what would overturn it, the threats."""
         rep, ind = self.report, self.panel.indicator
-        threats = [text.pre_trend_sentence(rep, ind), text.inference_sentence(rep)]
-        for o in self.overlaps:
-            threats.append(
-                f"{o.initiative} (from {o.first_post_period}) includes {len(o.pilot_areas)} of the pilot areas "
-                f"and {len(o.comparison_areas)} of the comparison areas"
-                + (" (as neighbourhood pilots, much smaller than the authorities they sit in, so an "
-                   "authority-wide outcome dilutes their effect)." if o.smaller_than_member else "."))
+        threats = [text.pre_trend_sentence(rep, ind, overturn=False), text.inference_sentence(rep)]
+        if self.overlaps:
+            threats.append("Other initiatives covered some of the same places: " + "; ".join(
+                f"{o.initiative} (from {o.first_post_period}) {len(o.pilot_areas)} pilot and "
+                f"{len(o.comparison_areas)} comparison areas"
+                + (", as neighbourhood pilots much smaller than their authorities (an authority-wide outcome "
+                   "dilutes their effect)" if o.smaller_than_member else "") for o in self.overlaps) + ".")
         threats += [c.sentence() for c in concurrent_programmes(self.panel, self.catalog)]
         threats.append("Pilot areas chose, or were chosen, to take part; differences that were not "
                        "there before could still come from something else that changed in those places.")
@@ -289,8 +289,7 @@ class OutcomeBrief:
         r = self.rating
         return Html(
             f'<section aria-labelledby="how-secure"><h2 id="how-secure">How secure is this?</h2>'
-            f'<p class="rating">{padlocks(r.strength)} <strong>Strength of evidence: {r.strength} of 5 '
-            f"({esc(r.label)}).</strong></p>"
+            f'<p class="rating">{padlocks(r.strength)} <strong>Strength of evidence: {esc(r.label)}.</strong></p>'
             f"<p>Why:</p>{bullet_list([x.sentence for x in r.reasons])}"
             f"<p>What else to weigh:</p>{bullet_list(threats)}</section>")
 

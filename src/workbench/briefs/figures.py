@@ -113,7 +113,12 @@ class Chart:
         return _withhold(self.data, self.withheld) if self.withheld else self.data
 
     def html(self) -> str:
-        """<figure> with the inline SVGs (one accessible name), then the data table and a CSV download link."""
+        """<figure> with the inline SVGs (one accessible name), then the data table and a CSV download link.
+
+        The table and the link follow the chart in a <details> element: one click away on screen, in
+        the page for screen readers' element lists once opened, and left out of print (the printed
+        brief keeps to four A4 pages; the chart's alt text gives its gist and the CSV its numbers).
+        """
         csv64 = base64.b64encode(self.csv().encode()).decode()
         graphics = _inline(self.svg, self.alt, "chart-wide", self.csv_name)
         if self.svg_narrow:
@@ -122,11 +127,11 @@ class Chart:
             f'<figure class="chart"><figcaption><span class="chart-title">{esc(self.title)}</span>'
             f'<span class="chart-subtitle">{esc(self.subtitle)}</span></figcaption>'
             f"{graphics}</figure>"
-            f'<div class="chart-data"><h3 class="chart-data-title">Data for this chart</h3>'
+            f'<details class="chart-data"><summary>Data for this chart: table and CSV</summary>'
             f"{table(self.published(), self.caption, formats=_formats(self.data), row_header=self.data.columns[0])}"
             + (f'<p class="table-note">{esc(footnote())}</p>' if self.withheld else "") +
             f'<p><a download="{esc(self.csv_name)}" href="data:text/csv;base64,{csv64}">'
-            f"Download the data for this chart (CSV, {len(self.csv().encode()) / 1024:.1f} KB)</a></p></div>"
+            f"Download the data for this chart (CSV, {len(self.csv().encode()) / 1024:.1f} KB)</a></p></details>"
         )
 
     def _repr_html_(self) -> str:

@@ -157,11 +157,12 @@ def p_value_sentence(rep: DesignReport) -> str:
             f"trend (p-value {_p(p)}).")
 
 
-def pre_trend_sentence(rep: DesignReport, ind: Indicator) -> str:
+def pre_trend_sentence(rep: DesignReport, ind: Indicator, overturn: bool = True) -> str:
     """How pilot and comparison areas moved before the start: the formal check, and what it would take.
 
     A test that fails to reject is not proof of parallel trends; trends are called parallel only when
-    the gap's pre-period drift is small next to what would overturn the finding.
+    the gap's pre-period drift is small next to what would overturn the finding. `overturn=False`
+    leaves out what it would take to overturn the finding (where the page says it already).
     """
     d = rep.diagnostics
     if not d.comparison_group:
@@ -180,7 +181,7 @@ def pre_trend_sentence(rep: DesignReport, ind: Indicator) -> str:
     if n < 2 or not d.pre_trend_tested:
         return "There are too few periods before the initiative to check that pilot and comparison areas moved together."
     trends = d.trends
-    what_it_takes = "" if trends is None else " " + trends.sentence(f" {unit_phrase(ind)}")
+    what_it_takes = "" if trends is None or not overturn else " " + trends.sentence(f" {unit_phrase(ind)}")
     before = _before(rep, n)
     if p < 0.05:
         return (f"In the {before} before, pilot and comparison areas were already drifting apart: a joint test of the "
