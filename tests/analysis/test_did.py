@@ -185,7 +185,7 @@ def test_with_checks_off_an_on_off_treatment_is_fitted_but_cannot_be_rated_sms3(
     assert r.main.estimate == pytest.approx((m[True, True] - m[True, False]) - (m[False, True] - m[False, False]),
                                             abs=1e-10)
     rating = analysis.rate(r)
-    assert rating.sms == 2 and any(x.startswith("S3: no pre-trend test") for x in rating.reasons)
+    assert rating.sms == 2 and "S3" in rating.codes and "no pre-trend test" in rating.reasons[-1].detail
 
 
 def test_staggered_cohorts_under_did_warn_naming_staggered_did_and_record_the_bacon_weight():

@@ -211,6 +211,61 @@ def test_hostile_strings_are_escaped_and_the_layout_holds(browser, tmp_path):
     assert checked.returncode == 0 and not checked.stderr.strip(), checked.stderr[-4000:]
 
 
+def _hostile_brief(tmp_path: Path) -> Path:
+    """A whole brief built through registers whose initiative, pilot, theme and claim texts are hostile,
+    exported as the batch exports a brief."""
+    import csv
+
+    import nbformat
+    import yaml
+
+    from tests.evidence.conftest import copy_evidence
+    from workbench import analysis, evidence
+    from workbench.briefs import OutcomeBrief, RECORD_MIME, export_html
+
+    catalog = copy_evidence(tmp_path / "project")
+    registers = tmp_path / "project" / "evidence" / "registers"
+    (tmp_path / "project" / "evidence" / "raw").symlink_to(ROOT / "evidence" / "raw")
+    raw = yaml.safe_load((registers / "initiatives.yaml").read_text(encoding="utf-8"))
+    wpcb = next(i for i in raw["initiatives"] if i["id"] == "whole_place_community_budgets")
+    wpcb["name"], wpcb["description"] = HOSTILE[0] + " " + HOSTILE[4], " ".join(HOSTILE)
+    for pilot, name in zip(wpcb["pilots"], HOSTILE):
+        pilot["name"], pilot["themes"] = name, [HOSTILE[1], HOSTILE[3]]
+    (registers / "initiatives.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with (registers / "findings.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        if row["initiative"] == "whole_place_community_budgets":
+            row.update(claim=" ".join(HOSTILE), source=HOSTILE[1] + HOSTILE[4], unit=HOSTILE[0])
+    with (registers / "findings.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+    panel = evidence.outcome_panel("whole_place_community_budgets", "emergency_admissions", catalog=catalog)
+    result = analysis.fit("did", panel.data, outcome="value", unit="area_code", time="period", treatment="treated",
+                          strata="region_code", draws=199, checks=False)
+    brief = OutcomeBrief.build(panel, result, catalog=catalog)
+    assert brief.panel.initiative.name.startswith("<script>")            # the hostile names reached the brief
+    cells = [nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
+        "display_data", data={"text/html": section.markup})]) for section in brief.sections()]
+    cells.append(nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
+        "display_data", data={RECORD_MIME: brief.record(), "text/plain": "record"})]))
+    path = tmp_path / "hostile_brief.html"
+    export_html(nbformat.v4.new_notebook(cells=cells), path)
+    return path
+
+
+def test_hostile_strings_fed_through_the_registers_into_a_brief_are_escaped_and_the_layout_holds(browser, tmp_path):
+    path = _hostile_brief(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    assert "<script>window.pwned" not in text and "&lt;script&gt;window.pwned = 1&lt;/script&gt;" in text
+    found, blocked = _measure_at_375(browser, path)
+    assert found == CLEAN and blocked == []
+    checked = run_vnu([path])
+    assert checked.returncode == 0 and not checked.stderr.strip(), checked.stderr[-4000:]
+
+
 def test_the_yearly_gap_chart_reads_on_a_phone(browser, tmp_path):
     import numpy as np
     import pandas as pd

@@ -20,14 +20,15 @@ SMS rules
       from at least as many donors as fit periods, or placebos fitted exactly, which makes their
       post/pre RMSPE ratios degenerate) lowers SMS 3 to 2 and never earns P1's credit for a close
       fit: an exact fit is what interpolation gives whatever the comparability.
-  S6  (did) the pilot-comparison gap's drift before the start, carried forward, would bring the
-      interval to zero (`sensitivity.trend_sensitivity`): lowers SMS 3 to 2 whatever the pre-trend
-      test says, because a test that fails to reject is not proof of parallel trends.
+  S6  (did, event study, staggered DiD: designs with pilot and comparison means and an interval) the
+      pilot-comparison gap's drift before the start, carried forward, would bring the interval to
+      zero (`sensitivity.TrendSensitivity`, in the report's diagnostics): lowers SMS 3 to 2 whatever
+      the pre-trend test says, because a test that fails to reject is not proof of parallel trends.
 Strength rules (start at the SMS level, 0 if not scoreable; clamp to 0..SMS+1, and to 3, "moderate",
 for one observational study: rule C1)
   P1  +1 when comparability is well evidenced: SMS 3, at least 4 pre-periods, and a pre-trend test
-      with p >= 0.10 (or a synthetic control fit within a quarter of the pre-period SD); for did also
-      a pre-period drift that is small in practice (under half of what would overturn the finding).
+      with p >= 0.10 (or a synthetic control fit within a quarter of the pre-period SD); where the
+      drift is measured (S6) also a drift small in practice (under half of what would overturn it).
   P2  -1 with fewer than 5 treated units: the finding rests on very few places.
   P3  -1 when significance depends on the inference method (conventional clustered p < 0.05 but
       the wild bootstrap or randomisation p >= 0.05, or the reverse).
@@ -141,7 +142,7 @@ def rate(result: Result | DesignReport, *, contamination: float | None = None,
             "+1: at least 4 pre-periods and a pre-trend test with p >= 0.10 and a pre-period drift under half the "
             "breakdown drift (or a synthetic-control fit within a quarter of the pre-period SD)"))
     n_treated = r.n_treated
-    if n_treated < 5:
+    if n_treated is not None and n_treated < 5:
         strength -= 1
         reasons.append(Reason(
             "P2", f"The finding rests on {'a single pilot area' if n_treated == 1 else f'only {n_treated} pilot areas'}, "

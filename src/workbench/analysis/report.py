@@ -36,6 +36,9 @@ from workbench.errors import SpecificationError
 NAN = float("nan")
 SERIES_COLUMNS = ["period", "pilot", "comparison", "counterfactual", "post", "n_pilot", "n_comparison"]
 EFFECT_COLUMNS = ["period", "event_time", "estimate", "ci_low", "ci_high", "post"]
+DESIGN_NAMES = {"did": "Difference-in-differences", "event_study": "Event study",
+                "staggered_did": "Staggered difference-in-differences (Callaway and Sant'Anna)",
+                "synthetic_control": "Synthetic control", "its": "Interrupted time series"}
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,8 @@ class DesignReport:
     first_period: Any
     first_post_period: Any                 # None only for a hand-made result that records no start
     last_period: Any
-    n_treated: int
-    n_comparison: int
+    n_treated: int | None                  # None where the design records no count (a meta-analysis)
+    n_comparison: int | None
     comparison_label: str                  # what the pilots are set against, in a chart legend
     counterfactual_label: str
     series: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SERIES_COLUMNS))
@@ -133,7 +136,7 @@ def _did(result: Result, data: pd.DataFrame | None) -> DesignReport:
     d, s = result.diagnostics, result.sample
     series = _series_frame(result.plot_frame)
     inference = _did_inference(d, s.get("n_treated_units"))
-    return _make(result, "Difference-in-differences",
+    return _make(result, DESIGN_NAMES["did"],
                  "the average difference after the start between pilot areas and the path the comparison areas "
                  "suggest they would have followed (the gap before the start carried forward)",
                  result.main, inference, series, _no_effects(), "",
@@ -146,7 +149,7 @@ def _event_study(result: Result, data: pd.DataFrame | None) -> DesignReport:
     series = _means_from_data(result, data, first_post)
     effects = _effects(result.plot_frame.rename(columns={}), series, first_post, result.sample)
     head = _term(result, "post_average")
-    return _make(result, "Event study",
+    return _make(result, DESIGN_NAMES["event_study"],
                  "the average, over the periods after the start, of the pilot-comparison gap in each period "
                  "measured against the gap in the period before the start",
                  head, "confidence intervals from standard errors clustered by area", series, effects,
@@ -159,7 +162,7 @@ def _staggered(result: Result, data: pd.DataFrame | None) -> DesignReport:
     series = _means_from_data(result, data, first_post)
     frame = result.plot_frame.rename(columns={"att": "estimate"})
     effects = _effects(frame, series, first_post, result.sample)
-    return _make(result, "Staggered difference-in-differences (Callaway and Sant'Anna)",
+    return _make(result, DESIGN_NAMES["staggered_did"],
                  "the average effect on pilot areas in the periods after they started, each group of pilots "
                  "compared with areas not in the initiative from the period before its start",
                  result.main, "confidence intervals from the estimator's influence functions", series, effects,
@@ -196,7 +199,7 @@ def _synthetic_control(result: Result, data: pd.DataFrame | None) -> DesignRepor
         pre_trend_test="pre-period fit of the synthetic control",
         pre_fit_rmspe_to_sd=_float(d.get("pre_rmspe_to_sd")), interpolation=bool(d.get("interpolation")),
         randomisation_p_value=_float(d.get("placebo_p_value")))
-    return _make(result, "Synthetic control",
+    return _make(result, DESIGN_NAMES["synthetic_control"],
                  "the average difference after the start between pilot areas and their synthetic controls: "
                  "weighted blends of comparison areas chosen to track each pilot before the start",
                  head, inference, series, effects, "each period's gap between the pilots and their synthetic controls",
@@ -222,7 +225,7 @@ def _its(result: Result, data: pd.DataFrame | None) -> DesignReport:
                             "ci_low": NAN, "ci_high": NAN, "post": post})
     diagnostics = Diagnostics(comparison_group=False, n_pre_periods=int(d.get("n_pre_periods", 0)),
                               residual_autocorrelation=_float(d.get("residual_autocorrelation")))
-    return _make(result, "Interrupted time series",
+    return _make(result, DESIGN_NAMES["its"],
                  "the average difference after the start between pilot areas and their own trend before the start, "
                  "continued (no comparison group)",
                  _term(result, "post_period_effect"),
@@ -256,8 +259,8 @@ def _make(result: Result, name: str, estimand: str, head: Estimate, inference: s
     return DesignReport(
         design=result.design, design_name=name, estimand=estimand, headline=head, inference=inference,
         confidence=result.confidence, first_period=s.get("first_period"), first_post_period=_scalar(first_post),
-        last_period=s.get("last_period"), n_treated=int(s.get("n_treated_units") or 0),
-        n_comparison=int(s.get("n_comparison_units") or 0), comparison_label=comparison_label,
+        last_period=s.get("last_period"), n_treated=_count(s.get("n_treated_units")),
+        n_comparison=_count(s.get("n_comparison_units")), comparison_label=comparison_label,
         counterfactual_label=counterfactual_label, series=series.reset_index(drop=True),
         effects=effects.reset_index(drop=True), effects_note=effects_note, diagnostics=diagnostics)
 
@@ -355,6 +358,11 @@ def _first_cohort(sample: dict):
         return None
     first = starts[0]
     return int(first) if first.is_integer() else first
+
+
+def _count(value) -> int | None:
+    """A recorded count as an int (None when missing or not a number)."""
+    return int(value) if _finite(value) else None
 
 
 def _float(value) -> float:

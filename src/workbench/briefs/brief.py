@@ -375,7 +375,9 @@ class OutcomeBrief:
             "<details><summary>Method and inference</summary>"
             + definition_list([("Design", rep.design_name), ("What it estimates", rep.estimand),
                                ("Method", self.result.method), ("Inference", rep.inference),
-                               ("Diagnostics", ", ".join(f"{k} = {v}" for k, v in rep.diagnostics.to_dict().items()
+                               ("Diagnostics", ", ".join(f"{k.replace('_', ' ')} = {v:.4g}" if isinstance(v, float)
+                                                         else f"{k.replace('_', ' ')} = {v}"
+                                                         for k, v in rep.diagnostics.to_dict().items()
                                                          if v not in (None, "") and k != "trends"))])
             + estimates + "</details>"
             + "<details><summary>How the rating was reached (rule codes)</summary>" + rules + "</details>"

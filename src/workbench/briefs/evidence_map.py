@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.analysis.report import DESIGN_NAMES
 from workbench.briefs.html import esc, scroll_wrap
 
 DOMAINS = ("Poverty", "Social exclusion", "Chronic illness and health", "Community safety", "Economic regeneration")
@@ -118,13 +119,10 @@ def variant_label(entry: Entry, main: Entry | None) -> str:
         else:
             words.append(f"{_words(key)} {value}")
     if main is not None and entry.get("design") and entry.get("design") != main.get("design"):
-        words.append(f"by {DESIGN_WORDS.get(entry['design'], _words(entry['design']))}")
+        design = entry["design"]
+        name = DESIGN_NAMES.get(design, _words(design))
+        words.append(f"by {name[0].lower()}{name[1:]}")
     return "; ".join(words) or "another analysis"
-
-
-DESIGN_WORDS = {"did": "difference-in-differences", "event_study": "event study",
-                "staggered_did": "staggered difference-in-differences", "synthetic_control": "synthetic control",
-                "its": "interrupted time series"}
 
 
 @dataclass
