@@ -88,9 +88,13 @@ def test_the_engine_comparison_covers_every_template(built, root):
 
 def test_plan_expands_the_grid_with_stable_ids(root):
     plan = load_plan(root / "workbench.yaml")
-    # the synthetic grid, one nearest-neighbour brief, the real-data grid (4 initiatives x 7 outcomes,
-    # City Deals x 6), and one brief per pilot of Total Place (13) and Community Budgets (16)
-    assert len(plan.jobs) == 2 * 3 + 1 + 4 * 7 + 6 + 13 + 16
+    # the synthetic grid, one nearest-neighbour brief, one brief per other design, the real-data grid
+    # (4 initiatives x 7 outcomes, City Deals x 6), and one brief per pilot of Total Place (13) and
+    # Community Budgets (16)
+    assert len(plan.jobs) == 2 * 3 + 1 + 4 + 4 * 7 + 6 + 13 + 16
+    designs = [j for j in plan.jobs if j.id.startswith("design_brief/")]
+    assert sorted(j.parameters["design"] for j in designs) == ["event_study", "its", "staggered_did",
+                                                                 "synthetic_control"]
     assert plan.jobs[0].id == "outcome_brief/total_place/emergency_admissions"
     nearest = next(j for j in plan.jobs if j.id.startswith("nearest_neighbours_brief/"))
     assert nearest.id == "nearest_neighbours_brief/total_place/emergency_admissions"
@@ -158,8 +162,12 @@ def test_jobs_of_one_group_are_spread_out_so_they_do_not_wait_for_each_others_sh
         "outcome_brief/total_place/emergency_admissions",
         "outcome_brief/whole_place_community_budgets/emergency_admissions",
         "nearest_neighbours_brief/total_place/emergency_admissions",
+        "design_brief/whole_place_community_budgets/emergency_admissions/event_study",
         "outcome_brief/total_place/neet_rate",
         "outcome_brief/whole_place_community_budgets/neet_rate",
+        "design_brief/whole_place_community_budgets/emergency_admissions/staggered_did",
         "outcome_brief/total_place/recorded_crime_rate",
         "outcome_brief/whole_place_community_budgets/recorded_crime_rate",
+        "design_brief/whole_place_community_budgets/emergency_admissions/synthetic_control",
+        "design_brief/whole_place_community_budgets/emergency_admissions/its",
     ]

@@ -42,7 +42,7 @@ def test_build_pdf_writes_an_a4_pdf_beside_each_brief(demo_reports):
     assert run.returncode == EXIT_OK and "pdf: 1 briefs printed" in run.stdout, run.stderr
     assert 1 <= len(reader.pages) <= 4
     assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (210, 297)   # A4 in mm
-    assert "emergency admission" in reader.pages[0].extract_text().lower()
+    assert "emergency hospital admissions" in reader.pages[0].extract_text().lower()
 
 
 def test_a_page_that_loads_from_the_network_is_refused_not_printed(tmp_path, browser):

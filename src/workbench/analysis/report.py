@@ -182,7 +182,7 @@ def _synthetic_control(result: Result, data: pd.DataFrame | None) -> DesignRepor
     own = own.sort_values("period")
     series = pd.DataFrame({
         "period": own["period"].to_numpy(), "pilot": own["treated"].to_numpy(dtype=float),
-        "comparison": own["synthetic"].to_numpy(dtype=float), "counterfactual": own["synthetic"].to_numpy(dtype=float),
+        "comparison": own["synthetic"].to_numpy(dtype=float), "counterfactual": NAN,   # the synthetic is it
         "post": own["post"].to_numpy(dtype=bool), "n_pilot": s.get("n_treated_units", 1),
         "n_comparison": d.get("n_donors", s.get("n_comparison_units", 0))})
     effects = pd.DataFrame({"period": series["period"], "event_time": NAN, "estimate": own["gap"].to_numpy(dtype=float),

@@ -209,9 +209,10 @@ class OutcomeBrief:
         shown = disclosure.hide_small_base_means(plot, bases)
         post = shown[shown["post"].astype(bool)]
         synthetic = " (synthetic data)" if self.panel.synthetic else ""
+        path = post["counterfactual"].fillna(post["comparison"])    # a synthetic control's path is its comparison
         last = (f" In {self._label(post['period'].iloc[-1])} pilot areas averaged {text.number(post['pilot'].iloc[-1])} "
-                f"against {text.number(post['counterfactual'].iloc[-1])} on the path they would otherwise have followed."
-                if len(post) and post[["pilot", "counterfactual"]].iloc[-1].notna().all() else "")
+                f"against {text.number(path.iloc[-1])} on the path they would otherwise have followed."
+                if len(post) and pd.notna(post["pilot"].iloc[-1]) and pd.notna(path.iloc[-1]) else "")
         against = rep.comparison_label.lower() or "their own earlier trend"
         alt = (f"Line chart{synthetic} of mean {ind.name.lower()} ({ind.unit}) in {ini.name} pilot areas and "
                f"{against}, {self._label(plot['period'].min())} to {self._label(plot['period'].max())}.{last} "

@@ -165,8 +165,8 @@ def trend_chart(plot: pd.DataFrame, *, title: str, subtitle: str, alt: str, valu
 
     Drawn twice, wide and narrow; each line is labelled directly at its end (no legend) and has its
     own line style and marker, so colour is never the only cue. A series with no values (an
-    interrupted time series has no comparison group) is neither drawn nor tabulated; one equal to the
-    comparison line (a synthetic control is its own counterfactual) is drawn once.
+    interrupted time series has no comparison group; a synthetic control's counterfactual is its comparison
+    line) is neither drawn nor tabulated.
     """
     if bases is not None:
         shown = hide_small_base_means(plot, bases)
@@ -177,7 +177,7 @@ def trend_chart(plot: pd.DataFrame, *, title: str, subtitle: str, alt: str, valu
         withheld = ()
     post = plot["period"] >= first_post_period
     has_comparison = plot["comparison"].notna().any()
-    same = has_comparison and plot["counterfactual"].equals(plot["comparison"])
+    same = not plot["counterfactual"].notna().any()     # no path of its own (a synthetic control is its comparison)
     series = [(plot["period"], plot["pilot"], dict(color=AF_DARK_BLUE, linestyle="-", marker="o"), "Pilot areas")]
     if has_comparison:
         series.append((plot["period"], plot["comparison"], dict(color=AF_ORANGE, linestyle="--", marker="s"),
