@@ -43,8 +43,11 @@ def test_page_is_a_complete_accessible_document(page):
     assert any(t == "main" and a.get("id") == "main" for t, a in found)
     assert any(t == "a" and a.get("href") == "#main" for t, a in found)
     assert [t for t, _ in found].count("h1") == 1
-    graphics = [a for t, a in found if t == "svg"]   # charts are inline SVG, one accessible name each
+    svgs = [a for t, a in found if t == "svg"]
+    graphics = [a for a in svgs if a.get("aria-hidden") != "true"]   # charts: inline SVG, one accessible name each
     assert graphics and all(a.get("role") == "img" and len(a.get("aria-label", "")) > 40 for a in graphics)
+    padlocks = [a for a in svgs if a.get("aria-hidden") == "true"]   # drawn beside the number in text
+    assert len(padlocks) == 2 and all(a.get("focusable") == "false" for a in padlocks)
     assert not [a for t, a in found if t == "img"]
     assert all(a.get("scope") in ("col", "row") for t, a in found if t == "th")
 
