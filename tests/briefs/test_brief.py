@@ -131,6 +131,8 @@ def test_a_brief_builds_from_every_design(whole_place, catalog, design):
     order = [seen.index(h) for h in ("Key points", "What was done", "What we found", "How secure",
                                      "Does the answer change?", "Cost and what was claimed")]
     assert order == sorted(order)
+    if not brief.report.clear and brief.report.has_interval:      # a null result says what it rules out
+        assert "rules out a fall of more than" in brief.key_points()[0]
     if design == "synthetic_control":
         assert "This design gives no confidence interval" in seen and "placebo" in seen
     if design == "its":

@@ -55,14 +55,15 @@ def test_page_is_a_complete_accessible_document(page):
 def test_synthetic_data_is_declared_in_banner_title_chart_and_alt_text(page):
     assert 'class="synthetic-banner"' in page
     assert re.search(r"<title>\[SYNTHETIC DATA\]", page)
-    alt = next(a["aria-label"] for t, a in tags(page) if t == "svg")
+    alt = next(a["aria-label"] for t, a in tags(page) if t == "svg" and a.get("role") == "img")
     assert "synthetic data" in alt
     assert "pilot areas and comparison areas (synthetic data)" in page
 
 
 def test_headline_states_the_finding_with_its_interval_in_words_and_numbers(page):
     h1 = re.search(r"<h1>(.*?)</h1>", page).group(1)
-    assert "16-17 year olds not in education, employment or training" in h1 and "lower" in h1
+    # a planted effect, rated SMS 3: the causal verb is allowed
+    assert "16-17 year olds not in education, employment or training" in h1 and ("lower" in h1 or "reduced" in h1)
     assert len(h1.split()) <= 20 and "%" in h1                  # at most 20 words, the size against the baseline
     assert re.search(r"95% confidence interval -\d+\.\d\d to -\d+\.\d\d", page)
 

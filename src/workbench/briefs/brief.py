@@ -111,7 +111,8 @@ class OutcomeBrief:
     def key_points(self) -> list[str]:
         """Three or four sentences: the estimate, how secure, what would overturn it, the main caveat."""
         rep, ind = self.report, self.panel.indicator
-        points = [text.estimate_sentence(rep, ind), text.rating_sentence(self.rating)]
+        first = " ".join(w for w in (text.estimate_sentence(rep, ind), text.rules_out_sentence(rep, ind)) if w)
+        points = [first, text.rating_sentence(self.rating)]
         overturn = text.overturn_sentence(rep, ind) or text.pre_trend_sentence(rep, ind)
         points.append(overturn)
         if self.panel.synthetic:
@@ -187,8 +188,7 @@ class OutcomeBrief:
         rep, ind = self.report, self.panel.indicator
         real = "" if self.panel.synthetic or text.real_data_sentence(self.panel) in self.key_points() \
             else text.real_data_sentence(self.panel)
-        words = [real, f"The {rep.design_name.lower()} estimates {rep.estimand}.", text.p_value_sentence(rep),
-                 text.rules_out_sentence(rep, ind)]
+        words = [real, f"The {_lower_first(rep.design_name)} estimates {rep.estimand}.", text.p_value_sentence(rep)]
         gap = self.gap_chart()
         return Html(f'<section aria-labelledby="findings"><h2 id="findings">What we found</h2>'
                     f"<p>{esc(' '.join(w for w in words if w))}</p>"
@@ -299,7 +299,7 @@ class OutcomeBrief:
         if not self.alternatives:
             return Html("")
         level = round(self.report.confidence * 100)
-        rows = [("This brief: " + self.report.design_name.lower() + ", " + self._comparison_group_text(),
+        rows = [("This brief: " + _lower_first(self.report.design_name) + ", " + self._comparison_group_text(),
                  self._estimate_cell(self.report), "")]
         same = 0
         fitted = 0
@@ -345,11 +345,7 @@ class OutcomeBrief:
     def cost_and_claims(self) -> Html:
         """What the initiative cost and what others claimed for it (the published-findings register)."""
         pilot = self.panel.initiative.pilots[0].name if self.parameters.get("pilot") else None
-        return claims.cost_and_claims(self.panel.initiative.id if not pilot else self._initiative_id(),
-                                      self.catalog, pilot_name=pilot)
-
-    def _initiative_id(self) -> str:
-        return str(self.parameters.get("initiative") or self.panel.initiative.id)
+        return claims.cost_and_claims(self.panel.initiative.id, self.catalog, pilot_name=pilot)
 
     def annex(self) -> Html:
         """The technical annex, collapsed on screen and left out of print: method, inference, estimate
@@ -562,6 +558,11 @@ class OutcomeBrief:
 def _ran(ini) -> str:
     """'ran from June 2009 to February 2010', or 'began in July 2012' where no end date is recorded."""
     return f"ran from {ini.start:%B %Y} to {ini.end:%B %Y}" if ini.end else f"began in {ini.start:%B %Y}"
+
+
+def _lower_first(name: str) -> str:
+    """'event study' from 'Event study', keeping the capitals of names inside ('Callaway and Sant'Anna')."""
+    return name[:1].lower() + name[1:]
 
 
 def _within(period, start, end) -> bool:
