@@ -35,7 +35,7 @@ def test_build_pdf_writes_an_a4_pdf_beside_each_brief(demo_reports):
     pdf = demo_reports / "briefs" / f"{BRIEF}.pdf"
     assert not pdf.exists()
     run = subprocess.run([sys.executable, "-m", "workbench.cli", "build", "--config",
-                          str(demo_reports.parent / "workbench.yaml"), "--only", BRIEF, "--pdf"],
+                          str(demo_reports.parent / "workbench.yaml"), "--only", f"outcome_brief/{BRIEF}", "--pdf"],
                          capture_output=True, text=True, timeout=600)
     reader = PdfReader(pdf)
     width, height = (float(v) for v in reader.pages[0].mediabox[2:])
