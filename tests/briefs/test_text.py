@@ -103,6 +103,7 @@ def test_diverging_pre_trends_are_flagged_in_words_from_the_joint_test():
 def test_the_rating_sentence_gives_padlocks_in_words_and_the_weightiest_reason():
     rating = EvidenceRating(2, 1, (Reason("S1", "Compared."), Reason("S6", "It drifted."), Reason("P2", "Few.")))
     assert text.rating_sentence(rating) == "Strength of evidence: 1 of 5 padlocks (very weak). It drifted."
+    assert text.rating_sentence(rating, said=("S6",)) == "Strength of evidence: 1 of 5 padlocks (very weak). Few."
     assert text.rating_sentence(EvidenceRating(3, 3, (Reason("S1", "Compared."),))) == (
         "Strength of evidence: 3 of 5 padlocks (moderate).")
 

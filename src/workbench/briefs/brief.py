@@ -112,9 +112,9 @@ class OutcomeBrief:
         """Three or four sentences: the estimate, how secure, what would overturn it, the main caveat."""
         rep, ind = self.report, self.panel.indicator
         first = " ".join(w for w in (text.estimate_sentence(rep, ind), text.rules_out_sentence(rep, ind)) if w)
-        points = [first, text.rating_sentence(self.rating)]
-        overturn = text.overturn_sentence(rep, ind) or text.pre_trend_sentence(rep, ind)
-        points.append(overturn)
+        overturn = text.overturn_sentence(rep, ind)
+        points = [first, text.rating_sentence(self.rating, said=("S6",) if overturn else ()),
+                  overturn or text.pre_trend_sentence(rep, ind)]
         if self.panel.synthetic:
             points.append("The data are synthetic: this brief demonstrates the method and says nothing "
                           f"about what {self.panel.initiative.name} achieved.")

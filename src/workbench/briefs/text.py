@@ -220,9 +220,10 @@ def inference_sentence(rep: DesignReport) -> str:
     return head if not parts or rep.design == "synthetic_control" else f"{head} The methods compared: {'; '.join(parts)}."
 
 
-def rating_sentence(rating) -> str:
-    """The evidence rating in one sentence, with the reason that weighs most against it."""
-    against = [r for r in rating.reasons if r.code[0] in "SPC" and r.code not in ("S1", "P1")]
+def rating_sentence(rating, said: tuple[str, ...] = ()) -> str:
+    """The evidence rating in one sentence, with the reason that weighs most against it (other than the
+    rules in `said`, whose point the page already makes)."""
+    against = [r for r in rating.reasons if r.code[0] in "SPC" and r.code not in ("S1", "P1", *said)]
     why = f" {against[0].sentence}" if against else ""
     return f"Strength of evidence: {rating.strength} of 5 padlocks ({rating.label}).{why}"
 
