@@ -5,6 +5,7 @@
     r.tidy(); r.summary(); r.to_dict(); r.plot_data()
     analysis.bacon(df, outcome="y", unit="area", time="year", treatment="post")  # what TWFE averages
     analysis.plot(r); analysis.compare([r, r2])                                    # look, compare
+    analysis.report(r, df); analysis.rate(r)              # what any design tells a brief, and how secure
 """
 
 from workbench.analysis import did as _did  # noqa: F401  (each module registers its designs)
@@ -21,9 +22,10 @@ from workbench.analysis.pilots import by_pilot
 from workbench.analysis.plots import plot, register_plot
 from workbench.analysis.rating import EvidenceRating, rate
 from workbench.analysis.registry import designs, fit, get, register
+from workbench.analysis.report import DesignReport, Diagnostics, report
 from workbench.analysis.results import TIDY_COLUMNS, Estimate, Result
 from workbench.analysis.sensitivity import TrendSensitivity, trend_sensitivity
 
-__all__ = ["Estimate", "EvidenceRating", "Result", "TIDY_COLUMNS", "TrendSensitivity", "adjust_headlines", "bacon",
+__all__ = ["DesignReport", "Diagnostics", "Estimate", "EvidenceRating", "Result", "TIDY_COLUMNS", "TrendSensitivity", "adjust_headlines", "bacon",
            "benjamini_hochberg", "by_pilot", "compare", "comparison", "designs", "fit", "get", "plot", "rate",
-           "register", "register_plot", "trend_sensitivity"]
+           "register", "report", "register_plot", "trend_sensitivity"]
