@@ -382,3 +382,34 @@ def test_an_evidence_map_with_every_kind_of_cell_passes_axe_and_the_nu_checker_o
     assert found == CLEAN and blocked == []
     checked = run_vnu([path])
     assert checked.returncode == 0 and not checked.stderr.strip(), checked.stderr[-4000:]
+
+
+SECTIONS = ("Key points", "What was done, where and by whom", "What we found", "How secure is this?",
+            "Does the answer change?", "Cost and what was claimed", "Technical annex")
+RULE_CODE = re.compile(r"\b[SPC][1-6]\b|\bSMS\b")
+
+
+def test_every_built_brief_reads_in_order_with_a_short_headline_few_key_points_and_no_codes_before_the_annex(
+        demo_reports, pages):
+    from bs4 import BeautifulSoup
+
+    problems = {}
+    for name in pages[:-1]:
+        soup = BeautifulSoup((demo_reports / name).read_text(encoding="utf-8"), "html.parser")
+        headings = [h.get_text(" ", strip=True) for h in soup.find_all("h2")]
+        order = [headings.index(s) for s in SECTIONS if s in headings]
+        headline = soup.h1.get_text(" ", strip=True)
+        points = soup.find("section", class_="key-points").find_all("li")
+        annex = soup.find("section", class_="annex")
+        for later in [annex, *annex.find_all_next()]:
+            later.extract() if hasattr(later, "extract") else None
+        for hidden in soup.find_all(["svg", "script", "style", "title"]):
+            hidden.extract()
+        seen = soup.get_text(" ", strip=True)
+        wrong = {"order": headings} if order != list(range(len(order))) or len(order) < len(SECTIONS) - 1 else {}
+        wrong |= {"headline": headline} if len(headline.split()) > 20 or "%" not in headline else {}
+        wrong |= {"key points": len(points)} if not 3 <= len(points) <= 4 else {}
+        wrong |= {"code": RULE_CODE.search(seen).group(0)} if RULE_CODE.search(seen) else {}
+        if wrong:
+            problems[name] = wrong
+    assert problems == {}

@@ -118,3 +118,16 @@ def test_multiplicity_sentence_reports_the_numbers():
                                              (-0.021, "2.1%"), (0.01, "1%")])
 def test_percent(value, expected):
     assert text.percent(value) == expected
+
+
+def test_every_registered_initiative_pilot_and_indicator_gets_a_headline_of_at_most_20_words_with_its_size():
+    from workbench.evidence import initiatives, load
+    from workbench.evidence.panels import indicator
+
+    names = [i.short for i in initiatives().values()]
+    names += [f"{i.short}: {p.name}" for i in initiatives().values() for p in i.pilots]
+    results = [rep(-4.0, -4.8, -3.4, 1e-6), rep(0.75, -0.24, 1.74, 0.14)]
+    too_long = [(h, text.words(h)) for ind_id in load("indicators")["indicator"]
+                for name in names for r in results for causal in (False, True)
+                if text.words(h := text.headline(r, indicator(ind_id), name, causal=causal)) > 20 or "%" not in h]
+    assert too_long == []

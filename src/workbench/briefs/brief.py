@@ -100,7 +100,7 @@ class OutcomeBrief:
     @property
     def headline(self) -> str:
         """The finding as a title of at most 20 words, with its size relative to the pilots' baseline."""
-        return text.headline(self.report, self.panel.indicator, self.panel.initiative.name,
+        return text.headline(self.report, self.panel.indicator, self.panel.initiative.short,
                              causal=self.rating.comparability_shown)
 
     @property

@@ -80,7 +80,9 @@ def size_words(rep: DesignReport, ind: Indicator, value: float | None = None) ->
 def headline(rep: DesignReport, ind: Indicator, initiative_name: str, causal: bool = False) -> str:
     """The finding in at most HEADLINE_WORDS words, with its size relative to the pilots' baseline.
 
-    `causal` (the rating reached SMS 3) allows a causal verb; otherwise the words compare.
+    `causal` (the rating reached SMS 3) allows a causal verb; otherwise the words compare. The first
+    wording that fits is used; the shortest leave out the initiative (a long pilot name), which the
+    kicker above the headline names.
     """
     e = rep.headline
     year, name = rep.first_post_period, ind.name
@@ -91,17 +93,22 @@ def headline(rep: DesignReport, ind: Indicator, initiative_name: str, causal: bo
     if rep.clear and causal:
         verb = "reduced" if e.estimate < 0 else "increased"
         candidates = [f"{initiative_name} {verb} {name.lower()} in its pilot areas by {rel}, from {year} onwards",
-                      f"{initiative_name} {verb} {name.lower()} by {rel} from {year}"]
+                      f"{initiative_name} {verb} {name.lower()} by {rel} from {year}",
+                      f"{name}: {initiative_name} {verb} it by {rel}",
+                      f"{name}: {verb} by {rel} from {year}"]
     elif rep.clear:
         candidates = [f"{name}: {rel} {which} in {initiative_name} pilot areas {against}, from {year} onwards",
                       f"{name}: {rel} {which} in {initiative_name} pilot areas {against}, from {year}",
-                      f"{name}: {rel} {which} in {initiative_name} pilot areas from {year}"]
+                      f"{name}: {rel} {which} in {initiative_name} pilot areas from {year}",
+                      f"{name} in {initiative_name}: {rel} {which} from {year}",
+                      f"{name}: {rel} {which} {against}, from {year}",
+                      f"{name}: {rel} {which} from {year}"]
     else:
         candidates = [f"No clear difference in {name.lower()} in {initiative_name} pilot areas from {year}; "
                       f"best estimate {rel} {which}",
-                      f"No clear difference in {name.lower()} in {initiative_name} areas from {year} "
-                      f"(estimate {rel} {which})",
-                      f"No clear difference in {name.lower()} in {initiative_name} areas from {year}"]
+                      f"{name}: no clear difference in {initiative_name} pilot areas from {year}; estimate {rel} {which}",
+                      f"{name} in {initiative_name}: no clear difference; estimate {rel} {which}",
+                      f"{name}: no clear difference; estimate {rel} {which}"]
     return next((c for c in candidates if words(c) <= HEADLINE_WORDS), _clip(candidates[-1]))
 
 

@@ -186,7 +186,8 @@ def one_pilot(ini: Initiative, pilot: str | None) -> tuple[Initiative, tuple[str
     if chosen is None:
         raise SpecificationError(f"{ini.name} has no pilot '{pilot}'; its pilots: {', '.join(p.id for p in ini.pilots)}")
     others = tuple(c for c in ini.member_areas if c not in chosen.members)
-    return dataclasses.replace(ini, name=f"{ini.name}: {chosen.name}", pilots=(chosen,)), others
+    return dataclasses.replace(ini, name=f"{ini.name}: {chosen.name}", short_name=f"{ini.short}: {chosen.name}",
+                               pilots=(chosen,)), others
 
 
 def dataset_for(indicator_id: str, catalog: Catalog | None = None) -> str:

@@ -87,6 +87,12 @@ class Initiative:
     pilots: tuple[Pilot, ...]
     role: str = "pilot"
     conflicts: tuple[Conflict, ...] = ()
+    short_name: str = ""        # for headlines (the register's `short_name`); `name` when not given
+
+    @property
+    def short(self) -> str:
+        """The name to use where words are few (a headline): the short name, else the name."""
+        return self.short_name or self.name
 
     @property
     def concurrent(self) -> bool:
@@ -217,6 +223,7 @@ def _initiative(path: Path, i: int, item: Any, area_codes, in_force: InForce | N
         pilots=pilots,
         role=role,
         conflicts=conflicts,
+        short_name=" ".join(str(item.get("short_name") or "").split()),
     )
 
 
