@@ -31,7 +31,6 @@ import pandas as pd
 
 from workbench.analysis.results import Estimate, Result
 from workbench.analysis.sensitivity import TrendSensitivity, sensitivity_from_means
-from workbench.errors import SpecificationError
 
 NAN = float("nan")
 SERIES_COLUMNS = ["period", "pilot", "comparison", "counterfactual", "post", "n_pilot", "n_comparison"]
