@@ -386,7 +386,9 @@ def test_an_evidence_map_with_every_kind_of_cell_passes_axe_and_the_nu_checker_o
 
 SECTIONS = ("Key points", "What was done, where and by whom", "What we found", "How secure is this?",
             "Does the answer change?", "Cost and what was claimed", "Technical annex")
-RULE_CODE = re.compile(r"\b[SPC][1-6]\b|\bSMS\b")
+# the rating's rule codes ("S6", "P1") and its SMS labels ("SMS 2: ..."); a register's own note may
+# name the Maryland SMS in words ("Maryland SMS level 1"), which is not a rule code
+RULE_CODE = re.compile(r"\b[SPC][1-6]\b|\bSMS \d:")
 
 
 def test_every_built_brief_reads_in_order_with_a_short_headline_few_key_points_and_no_codes_before_the_annex(
