@@ -102,10 +102,7 @@ class DesignReport:
     def clear(self) -> bool:
         """True when the headline is statistically clear: its interval excludes zero, or (no interval)
         its placebo p-value is below 1 - confidence."""
-        e = self.headline
-        if self.has_interval:
-            return bool(e.ci_low > 0 or e.ci_high < 0)
-        return bool(_finite(e.p_value) and e.p_value < 1 - self.confidence)
+        return is_clear(self.headline, self.confidence)
 
     @property
     def baseline(self) -> tuple[float, Any] | None:
@@ -122,6 +119,14 @@ class DesignReport:
     def yearly_with_intervals(self) -> bool:
         """True when the yearly effects carry intervals (event study, staggered DiD)."""
         return not self.effects.empty and self.effects["ci_low"].notna().any()
+
+
+def is_clear(estimate: Estimate, confidence: float = 0.95) -> bool:
+    """True when an estimate stands out from chance: its interval excludes zero, or, with no interval
+    (synthetic control), its p-value is below 1 - confidence. Neither interval nor p-value: not clear."""
+    if _finite(estimate.ci_low) and _finite(estimate.ci_high):
+        return bool(estimate.ci_low > 0 or estimate.ci_high < 0)
+    return bool(_finite(estimate.p_value) and estimate.p_value < 1 - confidence)
 
 
 def report(result: Result, data: pd.DataFrame | None = None) -> DesignReport:

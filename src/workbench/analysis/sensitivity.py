@@ -118,16 +118,6 @@ def trend_sensitivity(result: Result) -> TrendSensitivity:
     return sensitivity_from_means(frame, result.main.estimate, result.main.ci_low, result.main.ci_high)
 
 
-def available_trend_sensitivity(result: Result) -> TrendSensitivity | None:
-    """`trend_sensitivity(result)` where the result has group means before and after, else None."""
-    frame = result.plot_frame
-    if result.design != "did" or not {"period", "pilot", "comparison", "post"} <= set(frame.columns):
-        return None
-    if frame["post"].all() or not frame["post"].any():
-        return None
-    return trend_sensitivity(result)
-
-
 def sensitivity_from_means(frame: pd.DataFrame, estimate: float, ci_low: float, ci_high: float, *,
                            reference: str = "pre_mean") -> TrendSensitivity:
     """The same from a frame of period, pilot mean, comparison mean and post flag (one row a period).

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench import evidence
-from workbench.analysis.report import report
+from workbench.analysis.report import is_clear, report
 from workbench.analysis.results import Estimate, Result
 from workbench.batch import outcomes
 from workbench.errors import WorkbenchError
@@ -160,17 +160,6 @@ def fit_alternative(panel: OutcomePanel, planned: Plan) -> Alternative:
     except WorkbenchError as exc:
         return Alternative(planned.label, planned.changes, o["design"], dict(o), None, _one_line(exc))
     return Alternative(planned.label, planned.changes, o["design"], dict(o), fitted.result)
-
-
-def is_clear(estimate: Estimate, level: float = 0.95) -> bool:
-    """True when the estimate is clear of zero: its interval excludes 0, or (no interval) p < 1 - level.
-
-    The synthetic control has no interval (NaN bounds); its placebo p-value decides. An estimate
-    with neither an interval nor a p-value is not clear.
-    """
-    if math.isfinite(estimate.ci_low) and math.isfinite(estimate.ci_high):
-        return estimate.ci_low > 0 or estimate.ci_high < 0
-    return math.isfinite(estimate.p_value) and estimate.p_value < 1 - level
 
 
 def agrees(headline: Estimate, other: Estimate | None, level: float = 0.95) -> str:

@@ -75,6 +75,11 @@ class OutcomeBrief:
         return report(self.result, self.panel.data)
 
     @cached_property
+    def alternative_reports(self) -> tuple[DesignReport | None, ...]:
+        """Each alternative's `DesignReport` (None where it could not be fitted), made once."""
+        return tuple(None if a.result is None else report(a.result, self.panel.data) for a in self.alternatives)
+
+    @cached_property
     def overlaps(self):
         """Other initiatives covering some of this brief's pilot or comparison areas."""
         return overlaps(self.panel, self.catalog)
@@ -186,8 +191,8 @@ class OutcomeBrief:
     def findings(self) -> Html:
         """What we found: what was estimated, how clear it is, the outcomes chart and the yearly gap."""
         rep, ind = self.report, self.panel.indicator
-        real = "" if self.panel.synthetic or text.real_data_sentence(self.panel) in self.key_points() \
-            else text.real_data_sentence(self.panel)
+        # the real-data sentence, where the key points gave its place to the shared pilots
+        real = text.real_data_sentence(self.panel) if not self.panel.synthetic and self._shared_pilots() else ""
         words = [real, f"The {_lower_first(rep.design_name)} estimates {rep.estimand}.", text.p_value_sentence(rep)]
         gap = self.gap_chart()
         return Html(f'<section aria-labelledby="findings"><h2 id="findings">What we found</h2>'
@@ -238,12 +243,10 @@ class OutcomeBrief:
         among the alternatives; with a note on what it is measured against. None if neither has them."""
         if self.report.yearly_with_intervals:
             return self.report.effects, self.report.effects_note
-        for alt in self.alternatives:
-            if getattr(alt, "result", None) is not None and alt.result.design == "event_study" \
-                    and getattr(alt, "changes", "design") == "design":
-                other = report(alt.result, self.panel.data)
-                if other.yearly_with_intervals:
-                    return other.effects, f"{other.effects_note}, from an event study of the same data"
+        for alt, other in zip(self.alternatives, self.alternative_reports):
+            if (other is not None and other.design == "event_study" and other.yearly_with_intervals
+                    and getattr(alt, "changes", "design") == "design"):
+                return other.effects, f"{other.effects_note}, from an event study of the same data"
         return None
 
     def gap_chart(self) -> Chart | None:
@@ -303,11 +306,10 @@ class OutcomeBrief:
                  self._estimate_cell(self.report), "")]
         same = 0
         fitted = 0
-        for alt in self.alternatives:
-            if alt.result is None:
+        for alt, other in zip(self.alternatives, self.alternative_reports):
+            if other is None:
                 rows.append((alt.label, "could not be run", str(alt.reason or "")))
                 continue
-            other = report(alt.result)
             verdict, agrees = self._verdict(other)
             same += agrees
             fitted += 1
@@ -516,9 +518,9 @@ class OutcomeBrief:
             "design": self.result.design,
             "rating": self.rating.to_dict(),
             "p_adjusted": self._adjusted_p(),
-            "alternatives": [{"label": a.label, "design": a.result.design if a.result is not None else None,
-                              "estimate": report(a.result).headline.estimate if a.result is not None else None,
-                              "reason": a.reason} for a in self.alternatives],
+            "alternatives": [{"label": a.label, "design": None if r is None else r.design,
+                              "estimate": None if r is None else r.headline.estimate, "reason": a.reason}
+                             for a, r in zip(self.alternatives, self.alternative_reports)],
             "parameters": self.parameters,
             "input_digest": self.panel.digest,
             "version": workbench.__version__,

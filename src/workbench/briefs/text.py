@@ -38,12 +38,6 @@ def unit_phrase(ind: Indicator) -> str:
     return "percentage points" if ind.unit.startswith("percent") else ind.unit
 
 
-def clear_difference(rep: DesignReport) -> bool:
-    """True when the finding stands out from chance: the interval excludes zero (or, without an
-    interval, the placebo p-value is below 1 - confidence)."""
-    return rep.clear
-
-
 def direction(value: float) -> str:
     """'lower' or 'higher', by the sign of a difference."""
     return "lower" if value < 0 else "higher"
